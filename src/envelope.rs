@@ -1,0 +1,268 @@
+//! The error envelope (`{"error": "...", "errors": {...}}`): what a non-2xx body
+//! adds to the status. Bodies are untrusted: anything that is not the envelope
+//! yields `None`s here, and the status alone still decides the class.
+
+/// A JSON value reduced to what the envelope needs. The browser's `JSON.parse`
+/// produces the value; the web layer converts only the `errors` member into
+/// this shape (bounded by [`MAX_FIELDS`] and [`MAX_DEPTH`]), so a 10 MB body
+/// never crosses into Rust.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Raw {
+    /// `null`, `true`, `false`: no message.
+    Null,
+    /// A number, kept as text so `42` becomes the message `"42"`.
+    Num(f64),
+    /// A string.
+    Str(String),
+    /// An array.
+    List(Vec<Raw>),
+    /// An object, members in source order.
+    Map(Vec<(String, Raw)>),
+}
+
+/// At most this many field keys are read from an `errors` map.
+pub const MAX_FIELDS: usize = 1000;
+/// Nested `errors` objects deeper than this are ignored.
+pub const MAX_DEPTH: usize = 8;
+/// At most this many messages are kept per field.
+pub const MAX_MESSAGES: usize = 100;
+
+/// Keys that would reach an object's prototype when set on a plain JS object.
+fn is_dangerous_key(key: &str) -> bool {
+    key.split(['.', '[', ']'])
+        .any(|p| p == "__proto__" || p == "constructor" || p == "prototype")
+}
+
+/// The envelope's `error` text, when it is a non-blank string.
+///
+/// ```
+/// use projekt_client::envelope::{error_text, Raw};
+/// assert_eq!(error_text(Some(&Raw::Str("Not found".into()))), Some("Not found"));
+/// assert_eq!(error_text(Some(&Raw::Num(42.0))), None);
+/// ```
+pub fn error_text(error: Option<&Raw>) -> Option<&str> {
+    match error {
+        Some(Raw::Str(s)) if !s.trim().is_empty() => Some(s.as_str()),
+        _ => None,
+    }
+}
+
+/// Normalises an `errors` member into a flat field → messages list.
+///
+/// Servers drift from the documented shape, so this accepts: arrays of
+/// strings (the documented form), a single string, numbers (as text), and
+/// nested objects (flattened to dotted keys, `{"items": {"0": {"name": [..]}}}`
+/// → `items.0.name`). Keys touching `__proto__`, `constructor` or `prototype`
+/// are dropped: they would poison the plain object handed to JavaScript.
+pub fn field_errors(errors: &Raw) -> Vec<(String, Vec<String>)> {
+    let mut out = Vec::new();
+    if let Raw::Map(members) = errors {
+        flatten("", members, 0, &mut out);
+    }
+    out
+}
+
+fn flatten(prefix: &str, members: &[(String, Raw)], depth: usize, out: &mut Vec<(String, Vec<String>)>) {
+    for (key, value) in members {
+        if out.len() >= MAX_FIELDS {
+            return;
+        }
+        let key = if prefix.is_empty() {
+            key.clone()
+        } else {
+            format!("{prefix}.{key}")
+        };
+        if key.is_empty() || is_dangerous_key(&key) {
+            continue;
+        }
+        match value {
+            Raw::Map(inner) if depth < MAX_DEPTH => flatten(&key, inner, depth + 1, out),
+            Raw::Map(_) => {}
+            other => {
+                let mut messages = Vec::new();
+                collect_messages(other, &mut messages);
+                if !messages.is_empty() {
+                    match out.iter_mut().find(|(k, _)| *k == key) {
+                        Some((_, existing)) => existing.extend(messages),
+                        None => out.push((key, messages)),
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn collect_messages(value: &Raw, out: &mut Vec<String>) {
+    match value {
+        Raw::Str(s) if out.len() < MAX_MESSAGES => out.push(s.clone()),
+        Raw::Num(n) if out.len() < MAX_MESSAGES && n.is_finite() => out.push(format!("{n}")),
+        Raw::List(items) => {
+            for item in items {
+                // One level only: a list of lists is not a message list.
+                if !matches!(item, Raw::List(_)) {
+                    collect_messages(item, out);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The documented 403 causes, recognised trimmed and case-insensitively.
+///
+/// ```
+/// use projekt_client::envelope::forbidden_reason;
+/// assert_eq!(forbidden_reason(" api key bound to a different organization "), Some("org_mismatch"));
+/// assert_eq!(forbidden_reason("Nope"), None);
+/// ```
+pub fn forbidden_reason(message: &str) -> Option<&'static str> {
+    let m = message.trim();
+    if m.eq_ignore_ascii_case("API key bound to a different organization") {
+        Some("org_mismatch")
+    } else if normalise_dash(m)
+        .eq_ignore_ascii_case("Not available for API key auth - use a user session")
+    {
+        Some("session_required")
+    } else {
+        None
+    }
+}
+
+/// The documentation writes the session message with an em dash; accept an en
+/// dash or a hyphen too, since proxies and editors swap them.
+fn normalise_dash(s: &str) -> String {
+    s.replace(['\u{2014}', '\u{2013}'], "-")
+}
+
+/// The methods of an `Allow` header, upper-cased, empties dropped.
+///
+/// ```
+/// assert_eq!(projekt_client::envelope::parse_allow("get, POST ,,head"), vec!["GET", "POST", "HEAD"]);
+/// ```
+pub fn parse_allow(header: &str) -> Vec<String> {
+    header
+        .split(',')
+        .map(|m| m.trim())
+        .filter(|m| !m.is_empty() && m.len() <= 32 && m.bytes().all(|b| b.is_ascii_graphic()))
+        .map(|m| m.to_ascii_uppercase())
+        .take(64)
+        .collect()
+}
+
+/// Replaces every occurrence of `secret` in `text` with `[redacted]`.
+///
+/// Servers sometimes echo the credential they rejected; the token must never
+/// reach an error's message, properties or logs.
+///
+/// ```
+/// use projekt_client::envelope::redact;
+/// assert_eq!(redact("bad token pjk_live_x", Some("pjk_live_x")), "bad token [redacted]");
+/// ```
+pub fn redact<'a>(text: &'a str, secret: Option<&str>) -> std::borrow::Cow<'a, str> {
+    match secret {
+        Some(s) if !s.is_empty() && text.contains(s) => text.replace(s, "[redacted]").into(),
+        _ => text.into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(v: &str) -> Raw {
+        Raw::Str(v.into())
+    }
+
+    #[test]
+    fn documented_map_is_kept_in_order() {
+        let raw = Raw::Map(vec![
+            ("title".into(), Raw::List(vec![s("The title field is required")])),
+            ("priority".into(), Raw::List(vec![s("a"), s("b")])),
+        ]);
+        assert_eq!(
+            field_errors(&raw),
+            vec![
+                ("title".into(), vec!["The title field is required".to_string()]),
+                ("priority".into(), vec!["a".to_string(), "b".to_string()]),
+            ]
+        );
+    }
+
+    #[test]
+    fn drifted_shapes_are_normalised() {
+        let raw = Raw::Map(vec![
+            ("title".into(), s("a string not array")),
+            (
+                "nested".into(),
+                Raw::Map(vec![("a".into(), Raw::List(vec![s("x")]))]),
+            ),
+            ("n".into(), Raw::List(vec![Raw::Num(1.0), Raw::Num(2.5)])),
+            ("__proto__".into(), Raw::List(vec![s("polluted")])),
+            ("a.constructor".into(), Raw::List(vec![s("polluted")])),
+            ("empty".into(), Raw::List(vec![])),
+            ("null".into(), Raw::Null),
+        ]);
+        assert_eq!(
+            field_errors(&raw),
+            vec![
+                ("title".into(), vec!["a string not array".to_string()]),
+                ("nested.a".into(), vec!["x".to_string()]),
+                ("n".into(), vec!["1".to_string(), "2.5".to_string()]),
+            ]
+        );
+    }
+
+    #[test]
+    fn not_a_map_gives_nothing() {
+        assert!(field_errors(&Raw::List(vec![s("x")])).is_empty());
+        assert!(field_errors(&s("x")).is_empty());
+        assert!(field_errors(&Raw::Null).is_empty());
+    }
+
+    #[test]
+    fn deep_nesting_is_bounded() {
+        let mut raw = Raw::List(vec![s("deep")]);
+        for _ in 0..50 {
+            raw = Raw::Map(vec![("k".into(), raw)]);
+        }
+        assert!(field_errors(&raw).is_empty());
+    }
+
+    #[test]
+    fn error_text_needs_a_non_blank_string() {
+        assert_eq!(error_text(None), None);
+        assert_eq!(error_text(Some(&s("  "))), None);
+        assert_eq!(error_text(Some(&Raw::Null)), None);
+        assert_eq!(error_text(Some(&s("Boom"))), Some("Boom"));
+    }
+
+    #[test]
+    fn forbidden_reasons() {
+        assert_eq!(
+            forbidden_reason("API key bound to a different organization"),
+            Some("org_mismatch")
+        );
+        assert_eq!(
+            forbidden_reason("not available for api key auth — use a user session"),
+            Some("session_required")
+        );
+        assert_eq!(
+            forbidden_reason("Not available for API key auth - use a user session\n"),
+            Some("session_required")
+        );
+        assert_eq!(forbidden_reason("Forbidden"), None);
+    }
+
+    #[test]
+    fn allow_header() {
+        assert_eq!(parse_allow(""), Vec::<String>::new());
+        assert_eq!(parse_allow("GET"), vec!["GET"]);
+    }
+
+    #[test]
+    fn redaction() {
+        assert_eq!(redact("x", None), "x");
+        assert_eq!(redact("x", Some("")), "x");
+        assert_eq!(redact("t t", Some("t")), "[redacted] [redacted]");
+    }
+}

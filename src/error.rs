@@ -1,0 +1,229 @@
+//! The Rust face of a failed request: one error type with predicates, the
+//! same facts the JS error classes carry.
+
+use crate::status::Kind;
+
+/// A request that did not produce a usable body.
+///
+/// Rust frontends match on [`Error::kind`] or use the predicates; the JS
+/// surface gets the same data as a real `Error` subclass.
+///
+/// ```no_run
+/// # async fn demo(client: &projekt_client::Client) {
+/// match client.get("/issues/7").await {
+///     Ok(body) => { /* … */ }
+///     Err(e) if e.is_validation() => {
+///         for (field, messages) in e.field_errors() { /* show */ }
+///     }
+///     Err(e) if e.is_unauthorized() => { /* sign in again */ }
+///     Err(e) => eprintln!("{e}"),
+/// }
+/// # }
+/// ```
+#[derive(Clone, Debug)]
+pub struct Error {
+    pub(crate) kind: Kind,
+    pub(crate) status: u16,
+    pub(crate) message: String,
+    pub(crate) method: String,
+    pub(crate) url: String,
+    pub(crate) attempts: u32,
+    pub(crate) field_errors: Vec<(String, Vec<String>)>,
+    pub(crate) allow: Vec<String>,
+    pub(crate) reason: Option<&'static str>,
+    pub(crate) retry_after_ms: Option<f64>,
+    pub(crate) delays_ms: Vec<f64>,
+    pub(crate) invalid_input: bool,
+    #[cfg(target_arch = "wasm32")]
+    pub(crate) cause: wasm_bindgen::JsValue,
+    #[cfg(target_arch = "wasm32")]
+    pub(crate) data: wasm_bindgen::JsValue,
+    #[cfg(target_arch = "wasm32")]
+    pub(crate) headers: wasm_bindgen::JsValue,
+}
+
+impl Error {
+    /// A new error of `kind` (used by the client; public so Rust frontends can
+    /// build errors in their own tests).
+    pub fn new(kind: Kind, status: u16, message: impl Into<String>) -> Error {
+        Error {
+            kind,
+            status,
+            message: message.into(),
+            method: String::new(),
+            url: String::new(),
+            attempts: 1,
+            field_errors: Vec::new(),
+            allow: Vec::new(),
+            reason: None,
+            retry_after_ms: None,
+            delays_ms: Vec::new(),
+            invalid_input: false,
+            #[cfg(target_arch = "wasm32")]
+            cause: wasm_bindgen::JsValue::UNDEFINED,
+            #[cfg(target_arch = "wasm32")]
+            data: wasm_bindgen::JsValue::UNDEFINED,
+            #[cfg(target_arch = "wasm32")]
+            headers: wasm_bindgen::JsValue::UNDEFINED,
+        }
+    }
+
+    /// Sets the request the error belongs to.
+    pub fn with_request(mut self, method: &str, url: &str) -> Error {
+        self.method = method.to_string();
+        self.url = url.to_string();
+        self
+    }
+
+    /// An error for input the client refused before sending anything (a bad
+    /// path, method or header). JavaScript sees it as a `TypeError`.
+    pub fn invalid_input(message: impl Into<String>) -> Error {
+        let mut e = Error::new(Kind::BadRequest, 0, message);
+        e.invalid_input = true;
+        e
+    }
+
+    /// Whether the request was refused before it was sent (see [`Error::invalid_input`]).
+    pub fn is_invalid_input(&self) -> bool {
+        self.invalid_input
+    }
+
+    /// The failure kind (one per JS error class).
+    pub fn kind(&self) -> Kind {
+        self.kind
+    }
+    /// The HTTP status; 0 when no response came (network, timeout, abort).
+    pub fn status(&self) -> u16 {
+        self.status
+    }
+    /// The envelope's `error` text, or a message made from the status.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+    /// The request method.
+    pub fn method(&self) -> &str {
+        &self.method
+    }
+    /// The request URL.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+    /// How many attempts were made (1 when it was not retried).
+    pub fn attempts(&self) -> u32 {
+        self.attempts
+    }
+    /// The waits slept between attempts, in ms.
+    pub fn delays_ms(&self) -> &[f64] {
+        &self.delays_ms
+    }
+    /// A 422's field map (field → messages), in the server's order; empty otherwise.
+    pub fn field_errors(&self) -> &[(String, Vec<String>)] {
+        &self.field_errors
+    }
+    /// The first message for `field` of a 422.
+    pub fn first(&self, field: &str) -> Option<&str> {
+        self.field_errors
+            .iter()
+            .find(|(k, _)| k == field)
+            .and_then(|(_, m)| m.first())
+            .map(String::as_str)
+    }
+    /// The methods a 405's `Allow` header listed.
+    pub fn allow(&self) -> &[String] {
+        &self.allow
+    }
+    /// A 403's documented cause: `"org_mismatch"` or `"session_required"`.
+    pub fn forbidden_reason(&self) -> Option<&'static str> {
+        self.reason
+    }
+    /// A 429's requested wait in ms, when the headers gave a usable one.
+    pub fn retry_after_ms(&self) -> Option<f64> {
+        self.retry_after_ms
+    }
+    /// Any error that carries an HTTP status.
+    pub fn is_http(&self) -> bool {
+        self.kind.is_http()
+    }
+    /// 400.
+    pub fn is_bad_request(&self) -> bool {
+        self.kind == Kind::BadRequest
+    }
+    /// 401.
+    pub fn is_unauthorized(&self) -> bool {
+        self.kind == Kind::Unauthorized
+    }
+    /// 403.
+    pub fn is_forbidden(&self) -> bool {
+        self.kind == Kind::Forbidden
+    }
+    /// 404.
+    pub fn is_not_found(&self) -> bool {
+        self.kind == Kind::NotFound
+    }
+    /// 405.
+    pub fn is_method_not_allowed(&self) -> bool {
+        self.kind == Kind::MethodNotAllowed
+    }
+    /// 409.
+    pub fn is_conflict(&self) -> bool {
+        self.kind == Kind::Conflict
+    }
+    /// 422.
+    pub fn is_validation(&self) -> bool {
+        self.kind == Kind::Validation
+    }
+    /// 429.
+    pub fn is_rate_limited(&self) -> bool {
+        self.kind == Kind::RateLimited
+    }
+    /// 500, 501, 505–599.
+    pub fn is_server(&self) -> bool {
+        self.kind == Kind::Server
+    }
+    /// 502, 503, 504.
+    pub fn is_unavailable(&self) -> bool {
+        self.kind == Kind::Unavailable
+    }
+    /// No response came.
+    pub fn is_network(&self) -> bool {
+        self.kind == Kind::Network
+    }
+    /// An attempt timed out.
+    pub fn is_timeout(&self) -> bool {
+        self.kind == Kind::Timeout
+    }
+    /// The caller aborted.
+    pub fn is_aborted(&self) -> bool {
+        self.kind == Kind::Aborted
+    }
+    /// A 2xx body was not JSON.
+    pub fn is_decode(&self) -> bool {
+        self.kind == Kind::Decode
+    }
+}
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.kind.class_name(), self.message)
+    }
+}
+
+impl std::error::Error for Error {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn predicates_follow_kind() {
+        let mut e = Error::new(Kind::Validation, 422, "Validation failed").with_request("POST", "https://a.test/x");
+        e.field_errors = vec![("title".into(), vec!["required".into()])];
+        assert!(e.is_validation() && e.is_http() && !e.is_network());
+        assert_eq!(e.first("title"), Some("required"));
+        assert_eq!(e.first("nope"), None);
+        assert_eq!(e.to_string(), "ValidationError: Validation failed");
+        assert_eq!(e.method(), "POST");
+        let n = Error::new(Kind::Network, 0, "down");
+        assert!(n.is_network() && !n.is_http());
+    }
+}

@@ -1,0 +1,450 @@
+//! Matching a 422's field keys to form controls.
+//!
+//! The API reports validation errors keyed by a path such as `items.0.name`,
+//! while HTML forms name the same control `items.0.name`, `items[0].name` or
+//! `items[0][name]` depending on the framework that renders them. Everything
+//! here works on plain strings, so the rules are tested natively and the
+//! browser layer (`web::forms`) only moves values in and out of the DOM.
+//!
+//! # Key grammar
+//!
+//! A key is a first part followed by any number of `.part` or `[part]`
+//! segments. The first part and dotted parts may hold any character except
+//! `.`, `[` and `]`; a bracketed part any character except `[` and `]`. No
+//! part may be empty, and a `]` must be followed by `.`, `[` or the end.
+//! Anything else (an empty key, `a..b`, `a[0`, `a[0]b`, `[0]`) is refused,
+//! and so is any key with a `__proto__`, `constructor` or `prototype` part,
+//! so a key can never be turned into a prototype-polluting path by code that
+//! feeds it to a path setter.
+//!
+//! Control names are parsed the same way, except that one trailing `[]` (the
+//! PHP/Rails convention for "this name repeats", as in a checkbox group named
+//! `tags[]`) is ignored, so the server key `tags` matches it.
+//!
+//! Parts are compared exactly: `items.00` and `items.0` are different fields.
+
+use std::collections::HashMap;
+
+/// Path parts that are never accepted, so no key can reach `Object.prototype`.
+const FORBIDDEN_PARTS: [&str; 3] = ["__proto__", "constructor", "prototype"];
+
+/// A 422 field map as the server sent it: each key with its messages, in the
+/// server's order.
+pub type FieldMap = [(String, Vec<String>)];
+
+/// Splits a server key or a control name into its path parts.
+///
+/// Returns `None` for an empty or malformed key and for any key with a
+/// `__proto__`, `constructor` or `prototype` part (see the module docs for
+/// the grammar).
+///
+/// ```
+/// use projekt_client::fields::key_parts;
+///
+/// let parts = Some(vec!["items".to_string(), "0".to_string(), "name".to_string()]);
+/// assert_eq!(key_parts("items.0.name"), parts);
+/// assert_eq!(key_parts("items[0].name"), parts);
+/// assert_eq!(key_parts("items[0][name]"), parts);
+/// assert_eq!(key_parts("items.__proto__.x"), None);
+/// assert_eq!(key_parts("items..name"), None);
+/// ```
+pub fn key_parts(key: &str) -> Option<Vec<String>> {
+    let mut parts = Vec::new();
+    let mut current = String::new();
+    let mut chars = key.chars();
+    // True while reading a dotted part (the first part is one); false right
+    // after a `]`, where only `.`, `[` or the end may follow.
+    let mut in_dotted = true;
+    while let Some(c) = chars.next() {
+        match c {
+            '.' => {
+                if in_dotted {
+                    push_part(&mut parts, &mut current)?;
+                }
+                in_dotted = true;
+            }
+            '[' => {
+                if in_dotted {
+                    // Also refuses a key that starts with `[`: the first
+                    // part is empty.
+                    push_part(&mut parts, &mut current)?;
+                }
+                let mut closed = false;
+                for inner in chars.by_ref() {
+                    match inner {
+                        ']' => {
+                            closed = true;
+                            break;
+                        }
+                        '[' => return None,
+                        other => current.push(other),
+                    }
+                }
+                if !closed {
+                    return None;
+                }
+                push_part(&mut parts, &mut current)?;
+                in_dotted = false;
+            }
+            ']' => return None,
+            other => {
+                if !in_dotted {
+                    // Text right after `]`, as in `a[0]b`.
+                    return None;
+                }
+                current.push(other);
+            }
+        }
+    }
+    if in_dotted {
+        push_part(&mut parts, &mut current)?;
+    }
+    Some(parts)
+}
+
+/// Moves `current` into `parts`, refusing an empty or forbidden part.
+fn push_part(parts: &mut Vec<String>, current: &mut String) -> Option<()> {
+    if current.is_empty() || FORBIDDEN_PARTS.contains(&current.as_str()) {
+        return None;
+    }
+    parts.push(std::mem::take(current));
+    Some(())
+}
+
+/// Parses a control's `name`, ignoring one trailing `[]` (`tags[]` names the
+/// field `tags`).
+pub fn control_parts(name: &str) -> Option<Vec<String>> {
+    key_parts(name.strip_suffix("[]").unwrap_or(name))
+}
+
+/// Tells whether a server key and a control name denote the same field.
+///
+/// ```
+/// use projekt_client::fields::same_field;
+///
+/// assert!(same_field("items.0.name", "items[0][name]"));
+/// assert!(same_field("tags", "tags[]"));
+/// assert!(!same_field("items.0", "items[0][name]"));
+/// assert!(!same_field("__proto__", "__proto__"));
+/// ```
+pub fn same_field(server_key: &str, control_name: &str) -> bool {
+    match (key_parts(server_key), control_parts(control_name)) {
+        (Some(key), Some(control)) => key == control,
+        _ => false,
+    }
+}
+
+/// Tells whether the error under `server_key` is about the edited control's
+/// field or one of its children, so editing it should clear that error.
+///
+/// Editing `items[0]` clears `items.0` and `items.0.name`, but not `items.1`
+/// nor `items`.
+///
+/// ```
+/// use projekt_client::fields::is_within;
+///
+/// assert!(is_within("items.0.name", "items[0]"));
+/// assert!(is_within("items.0", "items[0]"));
+/// assert!(!is_within("items", "items[0]"));
+/// assert!(!is_within("items.10", "items[1]"));
+/// ```
+pub fn is_within(server_key: &str, edited_control_name: &str) -> bool {
+    match (key_parts(server_key), control_parts(edited_control_name)) {
+        (Some(key), Some(control)) => key.starts_with(&control),
+        _ => false,
+    }
+}
+
+/// For each server key, the indexes of every control (in the order given,
+/// normally document order) that shows its field; empty when none does.
+///
+/// A radio group or a set of checkboxes shares one name, so a key can match
+/// several controls.
+pub fn matching_controls<S: AsRef<str>>(map: &FieldMap, control_names: &[S]) -> Vec<Vec<usize>> {
+    let mut by_parts: HashMap<Vec<String>, Vec<usize>> = HashMap::new();
+    for (index, name) in control_names.iter().enumerate() {
+        if let Some(parts) = control_parts(name.as_ref()) {
+            by_parts.entry(parts).or_default().push(index);
+        }
+    }
+    map.iter()
+        .map(|(key, _)| {
+            key_parts(key)
+                .and_then(|parts| by_parts.get(&parts).cloned())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+/// For each server key, the index of the first control (in the order given,
+/// normally document order) that shows its field, or `None` when no control
+/// does (the key is then reported back as unmatched).
+///
+/// ```
+/// use projekt_client::fields::first_matching_controls;
+///
+/// let map = vec![
+///     ("title".to_string(), vec!["is required".to_string()]),
+///     ("items.0.name".to_string(), vec!["is too long".to_string()]),
+///     ("owner".to_string(), vec!["is unknown".to_string()]),
+/// ];
+/// let controls = ["items[0][name]", "title"];
+/// assert_eq!(first_matching_controls(&map, &controls), vec![Some(1), Some(0), None]);
+/// ```
+pub fn first_matching_controls<S: AsRef<str>>(
+    map: &FieldMap,
+    control_names: &[S],
+) -> Vec<Option<usize>> {
+    matching_controls(map, control_names)
+        .into_iter()
+        .map(|indexes| indexes.first().copied())
+        .collect()
+}
+
+/// Each field with its first message, in the server's order: the shape that
+/// `react-hook-form`'s `setError`, or a Vue or Svelte store, takes one at a
+/// time.
+///
+/// Fields without any message are left out, and so are keys that
+/// [`key_parts`] refuses (empty, malformed, or with a `__proto__`,
+/// `constructor` or `prototype` part), because such helpers treat the key as
+/// a path and would otherwise write through it.
+///
+/// ```
+/// use projekt_client::fields::first_messages;
+///
+/// let map = vec![
+///     ("title".to_string(), vec!["is required".to_string(), "is short".to_string()]),
+///     ("__proto__.x".to_string(), vec!["nope".to_string()]),
+///     ("tags".to_string(), vec![]),
+/// ];
+/// assert_eq!(
+///     first_messages(&map),
+///     vec![("title".to_string(), "is required".to_string())]
+/// );
+/// ```
+pub fn first_messages(map: &FieldMap) -> Vec<(String, String)> {
+    map.iter()
+        .filter(|(key, _)| key_parts(key).is_some())
+        .filter_map(|(key, messages)| {
+            messages
+                .first()
+                .map(|message| (key.clone(), message.clone()))
+        })
+        .collect()
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn parts(list: &[&str]) -> Option<Vec<String>> {
+        Some(list.iter().map(|p| p.to_string()).collect())
+    }
+
+    fn map(entries: &[(&str, &[&str])]) -> Vec<(String, Vec<String>)> {
+        entries
+            .iter()
+            .map(|(k, ms)| (k.to_string(), ms.iter().map(|m| m.to_string()).collect()))
+            .collect()
+    }
+
+    #[test]
+    fn the_three_notations_split_alike() {
+        let expected = parts(&["items", "0", "name"]);
+        assert_eq!(key_parts("items.0.name"), expected);
+        assert_eq!(key_parts("items[0].name"), expected);
+        assert_eq!(key_parts("items[0][name]"), expected);
+        assert_eq!(key_parts("items.0[name]"), expected);
+    }
+
+    #[test]
+    fn plain_names_are_one_part() {
+        assert_eq!(key_parts("title"), parts(&["title"]));
+        assert_eq!(key_parts("due-date"), parts(&["due-date"]));
+        assert_eq!(key_parts("first name"), parts(&["first name"]));
+        assert_eq!(key_parts("ünïcödé"), parts(&["ünïcödé"]));
+    }
+
+    #[test]
+    fn brackets_may_hold_dots_and_spaces() {
+        assert_eq!(key_parts("meta[a.b]"), parts(&["meta", "a.b"]));
+        assert_eq!(key_parts("meta[ x ]"), parts(&["meta", " x "]));
+    }
+
+    #[test]
+    fn malformed_keys_are_refused() {
+        for key in [
+            "", ".", "..", "a.", ".a", "a..b", "a[", "a[0", "a]", "a[0]]", "a[[0]]", "a[]",
+            "a[0]b", "[0]", "[0].a", "a[0].", "a.[0]", "]", "[]",
+        ] {
+            assert_eq!(key_parts(key), None, "{key:?}");
+        }
+    }
+
+    #[test]
+    fn prototype_parts_are_refused_in_every_notation() {
+        for key in [
+            "__proto__",
+            "constructor",
+            "prototype",
+            "a.__proto__",
+            "a[__proto__]",
+            "a[constructor][prototype]",
+            "__proto__.polluted",
+            "a.constructor.prototype.x",
+        ] {
+            assert_eq!(key_parts(key), None, "{key:?}");
+            assert!(!same_field(key, key), "{key:?}");
+        }
+        // Only whole parts are refused.
+        assert_eq!(key_parts("my_prototype"), parts(&["my_prototype"]));
+        assert_eq!(key_parts("Constructor"), parts(&["Constructor"]));
+    }
+
+    #[test]
+    fn same_field_matches_across_notations() {
+        assert!(same_field("items.0.name", "items[0][name]"));
+        assert!(same_field("items.0.name", "items[0].name"));
+        assert!(same_field("items[0][name]", "items.0.name"));
+        assert!(same_field("title", "title"));
+        assert!(!same_field("title", "Title"));
+        assert!(!same_field("items.0", "items.00"));
+        assert!(!same_field("items.0.name", "items[0]"));
+        assert!(!same_field("", ""));
+    }
+
+    #[test]
+    fn a_repeated_control_name_matches_its_field() {
+        assert!(same_field("tags", "tags[]"));
+        assert!(same_field("user.roles", "user[roles][]"));
+        assert!(!same_field("tags[]", "tags[]"));
+        assert!(!same_field("tags", "tags[][]"));
+    }
+
+    #[test]
+    fn editing_a_field_covers_it_and_its_children() {
+        assert!(is_within("items.0.name", "items[0]"));
+        assert!(is_within("items.0", "items[0]"));
+        assert!(is_within("items.0.name", "items[0][name]"));
+        assert!(is_within("items.0.name", "items"));
+        assert!(!is_within("items", "items[0]"));
+        assert!(!is_within("items.1.name", "items[0]"));
+        assert!(!is_within("items.10", "items[1]"));
+        assert!(!is_within("itemsX", "items"));
+        assert!(!is_within("__proto__.x", "__proto__"));
+        assert!(!is_within("title", ""));
+    }
+
+    #[test]
+    fn controls_are_matched_in_document_order() {
+        let m = map(&[
+            ("priority", &["pick one"]),
+            ("items.0.name", &["too long"]),
+            ("owner", &["unknown"]),
+            ("__proto__", &["x"]),
+        ]);
+        let controls = [
+            "title",
+            "priority",
+            "items[0][name]",
+            "priority",
+            "priority",
+            "__proto__",
+        ];
+        assert_eq!(
+            first_matching_controls(&m, &controls),
+            vec![Some(1), Some(2), None, None]
+        );
+        assert_eq!(
+            matching_controls(&m, &controls),
+            vec![vec![1, 3, 4], vec![2], vec![], vec![]]
+        );
+    }
+
+    #[test]
+    fn first_messages_keeps_order_and_skips_empty_and_unsafe_keys() {
+        let m = map(&[
+            ("title", &["required", "too short"]),
+            ("tags", &[]),
+            ("constructor", &["x"]),
+            ("", &["form-level"]),
+            ("items[0].name", &["too long"]),
+        ]);
+        assert_eq!(
+            first_messages(&m),
+            vec![
+                ("title".to_string(), "required".to_string()),
+                ("items[0].name".to_string(), "too long".to_string()),
+            ]
+        );
+    }
+
+    /// Strings built from the characters the parser cares about, so the
+    /// interesting paths are hit far more often than with arbitrary text.
+    fn keyish() -> impl Strategy<Value = String> {
+        proptest::collection::vec(
+            prop_oneof![
+                Just(".".to_string()),
+                Just("[".to_string()),
+                Just("]".to_string()),
+                Just("0".to_string()),
+                Just("a".to_string()),
+                Just("__proto__".to_string()),
+                Just("[]".to_string()),
+                any::<char>().prop_map(String::from),
+            ],
+            0..12,
+        )
+        .prop_map(|pieces| pieces.concat())
+    }
+
+    proptest! {
+        #[test]
+        fn no_string_panics(key in any::<String>(), name in any::<String>()) {
+            let _ = key_parts(&key);
+            let _ = control_parts(&name);
+            let _ = same_field(&key, &name);
+            let _ = is_within(&key, &name);
+            let m = vec![(key.clone(), vec![name.clone()])];
+            let _ = first_matching_controls(&m, &[name.as_str(), key.as_str()]);
+            let _ = first_messages(&m);
+        }
+
+        #[test]
+        fn keyish_strings_never_panic_and_parts_are_safe(key in keyish(), name in keyish()) {
+            if let Some(parts) = key_parts(&key) {
+                prop_assert!(!parts.is_empty());
+                for part in &parts {
+                    prop_assert!(!part.is_empty());
+                    prop_assert!(!FORBIDDEN_PARTS.contains(&part.as_str()));
+                    prop_assert!(!part.contains('[') && !part.contains(']'));
+                }
+                // Every accepted key matches itself and is within itself.
+                prop_assert!(same_field(&key, &key));
+                prop_assert!(is_within(&key, &key));
+            }
+            if same_field(&key, &name) {
+                prop_assert!(is_within(&key, &name));
+                prop_assert_eq!(key_parts(&key), control_parts(&name));
+            }
+        }
+
+        #[test]
+        fn dotted_and_bracketed_forms_agree(
+            parts in proptest::collection::vec("[a-z0-9_-]{1,6}", 1..5)
+        ) {
+            prop_assume!(parts.iter().all(|p| !FORBIDDEN_PARTS.contains(&p.as_str())));
+            let dotted = parts.join(".");
+            let bracketed = format!(
+                "{}{}",
+                parts[0],
+                parts[1..].iter().map(|p| format!("[{p}]")).collect::<String>()
+            );
+            prop_assert_eq!(key_parts(&dotted), Some(parts.clone()));
+            prop_assert!(same_field(&dotted, &bracketed));
+            prop_assert!(is_within(&dotted, &parts[0]));
+        }
+    }
+}

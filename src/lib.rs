@@ -1,0 +1,43 @@
+//! A typed, retrying, caching client for the Projekt REST API, for browsers.
+//!
+//! The crate has two halves. The decision logic — which class a status is,
+//! what an error envelope says, whether and when to retry, what the ETag
+//! cache holds, which form control a server key names — is plain Rust in
+//! target-independent modules, tested natively. The [`web`] layer (wasm32
+//! only) moves bytes between those decisions and the browser: `fetch`,
+//! timers, `AbortSignal`, JS error objects and the DOM.
+//!
+//! From JavaScript the package is `projekt-client` on npm (see the README);
+//! from Rust frontends (Yew, Leptos, Dioxus) use [`Client`]:
+//!
+//! ```no_run
+//! # #[cfg(target_arch = "wasm32")]
+//! # async fn demo() -> Result<(), projekt_client::Error> {
+//! use projekt_client::{Client, ClientOptions};
+//! let client = Client::new(ClientOptions {
+//!     token: Some("pjk_live_example".into()),
+//!     ..ClientOptions::new("https://api.example.test/v1")
+//! }).expect("valid options");
+//! let issue = client.get("/issues/7").await?;
+//! # Ok(()) }
+//! ```
+#![deny(missing_docs)]
+
+pub mod cache;
+pub mod envelope;
+pub mod error;
+pub mod fields;
+pub mod ratelimit;
+pub mod request;
+pub mod retry;
+pub mod status;
+
+#[cfg(target_arch = "wasm32")]
+pub mod web;
+
+pub use error::Error;
+pub use request::ConfigError;
+pub use status::Kind;
+
+#[cfg(target_arch = "wasm32")]
+pub use web::client::{CacheMode, Client, ClientOptions, Request, Response};

@@ -1,0 +1,399 @@
+//! Building a request from the caller's input: option validation, URL joining
+//! and query encoding. Everything the browser is given is decided here.
+
+/// Why an option was refused. The message names the problem and never echoes
+/// the token.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigError(pub String);
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+fn refuse<T>(msg: &str) -> Result<T, ConfigError> {
+    Err(ConfigError(msg.to_string()))
+}
+
+/// Checks a token: the API issues `pjk_live_…`; the client adds `Bearer `.
+///
+/// ```
+/// use projekt_client::request::validate_token;
+/// assert!(validate_token("pjk_live_abc").is_ok());
+/// assert!(validate_token("Bearer pjk_live_abc").is_err());
+/// ```
+pub fn validate_token(token: &str) -> Result<(), ConfigError> {
+    if token.is_empty() {
+        return refuse("projekt-client: token must not be empty");
+    }
+    if token.len() >= 7 && token.as_bytes()[..7].eq_ignore_ascii_case(b"bearer ") {
+        return refuse(
+            "projekt-client: token must not include the \"Bearer \" prefix; the client adds it",
+        );
+    }
+    if !token.starts_with("pjk_") {
+        return refuse(
+            "projekt-client: token must be a Projekt API token starting with \"pjk_\" (e.g. pjk_live_…)",
+        );
+    }
+    if token.len() > 4096 || !token.bytes().all(|b| b.is_ascii_graphic()) {
+        return refuse(
+            "projekt-client: token contains whitespace or characters not allowed in a header",
+        );
+    }
+    Ok(())
+}
+
+/// Checks an org id: a UUID in its 8-4-4-4-12 hex form.
+///
+/// ```
+/// use projekt_client::request::validate_org_id;
+/// assert!(validate_org_id("6f1c1c3e-2a4b-4c5d-8e9f-0a1b2c3d4e5f").is_ok());
+/// assert!(validate_org_id("acme").is_err());
+/// ```
+pub fn validate_org_id(org_id: &str) -> Result<(), ConfigError> {
+    let b = org_id.as_bytes();
+    let ok = b.len() == 36
+        && b.iter().enumerate().all(|(i, &c)| match i {
+            8 | 13 | 18 | 23 => c == b'-',
+            _ => c.is_ascii_hexdigit(),
+        });
+    if ok {
+        Ok(())
+    } else {
+        refuse("projekt-client: orgId must be a UUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)")
+    }
+}
+
+/// A validated base URL: absolute http(s), without a trailing slash, query or fragment.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BaseUrl {
+    url: String,
+    origin_len: usize,
+    loopback: bool,
+    https: bool,
+}
+
+impl BaseUrl {
+    /// Parses and checks `baseUrl`.
+    ///
+    /// ```
+    /// use projekt_client::request::BaseUrl;
+    /// let base = BaseUrl::parse("https://api.example.test/v1/").unwrap();
+    /// assert_eq!(base.as_str(), "https://api.example.test/v1");
+    /// assert!(BaseUrl::parse("/v1").is_err());
+    /// assert!(BaseUrl::parse("ftp://x").is_err());
+    /// ```
+    pub fn parse(input: &str) -> Result<BaseUrl, ConfigError> {
+        let s = input.trim();
+        if s.is_empty() {
+            return refuse("projekt-client: baseUrl is required (e.g. \"https://api.example.com/v1\")");
+        }
+        let lower = s.to_ascii_lowercase();
+        let (scheme_len, https) = if lower.starts_with("https://") {
+            (8, true)
+        } else if lower.starts_with("http://") {
+            (7, false)
+        } else if lower.contains("://") {
+            return refuse("projekt-client: baseUrl must use http: or https:");
+        } else {
+            return refuse(
+                "projekt-client: baseUrl must be an absolute http(s) URL, not a relative path",
+            );
+        };
+        if s.bytes().any(|b| b.is_ascii_whitespace() || b.is_ascii_control()) {
+            return refuse("projekt-client: baseUrl must not contain whitespace");
+        }
+        let rest = &s[scheme_len..];
+        let host_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+        let authority = &rest[..host_end];
+        if authority.is_empty() || authority.contains('@') {
+            return refuse("projekt-client: baseUrl must name a host (and no user:password@)");
+        }
+        let mut path = &rest[host_end..];
+        if let Some(cut) = path.find(['?', '#']) {
+            path = &path[..cut];
+        }
+        let path = path.trim_end_matches('/');
+        let host = host_of(authority);
+        let loopback = host == "localhost"
+            || host.ends_with(".localhost")
+            || host.starts_with("127.")
+            || host == "[::1]";
+        let origin = format!("{}{}", &lower[..scheme_len], authority.to_ascii_lowercase());
+        Ok(BaseUrl {
+            origin_len: origin.len(),
+            url: format!("{origin}{path}"),
+            loopback,
+            https,
+        })
+    }
+
+    /// The URL, without a trailing slash.
+    pub fn as_str(&self) -> &str {
+        &self.url
+    }
+
+    /// `scheme://host[:port]`.
+    pub fn origin(&self) -> &str {
+        &self.url[..self.origin_len]
+    }
+
+    /// Whether a token may be sent here: over https, or plain http to this machine.
+    pub fn is_secure_for_tokens(&self) -> bool {
+        self.https || self.loopback
+    }
+
+    /// Joins a request path onto the base. `path` may start with `/` or not.
+    /// An absolute URL is accepted only inside the base (pagination `Link`
+    /// headers), so a token is never sent to another origin.
+    ///
+    /// ```
+    /// use projekt_client::request::BaseUrl;
+    /// let base = BaseUrl::parse("https://api.test/v1").unwrap();
+    /// assert_eq!(base.join("/issues/7").unwrap(), "https://api.test/v1/issues/7");
+    /// assert_eq!(base.join("issues").unwrap(), "https://api.test/v1/issues");
+    /// assert!(base.join("https://evil.test/v1/x").is_err());
+    /// ```
+    pub fn join(&self, path: &str) -> Result<String, ConfigError> {
+        let lower_prefix: String = path.chars().take(8).collect::<String>().to_ascii_lowercase();
+        if lower_prefix.starts_with("http://") || lower_prefix.starts_with("https://") || path.starts_with("//") {
+            let origin = self.origin();
+            let same_origin = path.len() >= origin.len()
+                && path.is_char_boundary(origin.len())
+                && path[..origin.len()].eq_ignore_ascii_case(origin)
+                && matches!(path.as_bytes().get(origin.len()), None | Some(b'/' | b'?' | b'#'));
+            let base_path = &self.url[self.origin_len..];
+            if same_origin
+                && path[origin.len()..].starts_with(base_path)
+                && matches!(
+                    path.as_bytes().get(self.url.len()),
+                    None | Some(b'/' | b'?' | b'#')
+                )
+            {
+                return Ok(format!("{}{}", self.url, &path[self.url.len()..]));
+            }
+            return refuse("projekt-client: an absolute URL must point inside baseUrl");
+        }
+        if path.bytes().any(|b| b.is_ascii_control()) {
+            return refuse("projekt-client: path must not contain control characters");
+        }
+        if path.is_empty() {
+            return Ok(self.url.clone());
+        }
+        let sep = if path.starts_with(['/', '?', '#']) { "" } else { "/" };
+        Ok(format!("{}{}{}", self.url, sep, path))
+    }
+}
+
+fn host_of(authority: &str) -> String {
+    let a = authority.to_ascii_lowercase();
+    if a.starts_with('[') {
+        match a.find(']') {
+            Some(end) => a[..=end].to_string(),
+            None => a,
+        }
+    } else {
+        a.split(':').next().unwrap_or("").to_string()
+    }
+}
+
+/// Percent-encodes like `encodeURIComponent`: everything but `A-Z a-z 0-9 - _ . ! ~ * ' ( )`.
+/// Spaces become `%20` (not `+`), unicode is UTF-8 encoded.
+///
+/// ```
+/// assert_eq!(projekt_client::request::encode_component("a b/ü"), "a%20b%2F%C3%BC");
+/// ```
+pub fn encode_component(s: &str) -> String {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let mut out = String::with_capacity(s.len());
+    for &b in s.as_bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.!~*'()".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push('%');
+            out.push(HEX[(b >> 4) as usize] as char);
+            out.push(HEX[(b & 15) as usize] as char);
+        }
+    }
+    out
+}
+
+/// Appends query pairs to a URL (`?` or `&` as needed). Arrays arrive here as
+/// repeated pairs (`tags=a&tags=b`), the form the Projekt API reads.
+///
+/// ```
+/// use projekt_client::request::append_query;
+/// let pairs = vec![("q".to_string(), "a b".to_string()), ("tag".to_string(), "x".to_string()), ("tag".to_string(), "y".to_string())];
+/// assert_eq!(append_query("https://a.test/v1/issues", &pairs), "https://a.test/v1/issues?q=a%20b&tag=x&tag=y");
+/// assert_eq!(append_query("https://a.test/x?a=1", &pairs[..1]), "https://a.test/x?a=1&q=a%20b");
+/// ```
+pub fn append_query(url: &str, pairs: &[(String, String)]) -> String {
+    if pairs.is_empty() {
+        return url.to_string();
+    }
+    let (base, fragment) = match url.find('#') {
+        Some(i) => (&url[..i], &url[i..]),
+        None => (url, ""),
+    };
+    let mut out = String::with_capacity(base.len() + 16 * pairs.len());
+    out.push_str(base);
+    let mut sep = if base.contains('?') {
+        if base.ends_with('?') || base.ends_with('&') {
+            ""
+        } else {
+            "&"
+        }
+    } else {
+        "?"
+    };
+    for (k, v) in pairs {
+        out.push_str(sep);
+        out.push_str(&encode_component(k));
+        out.push('=');
+        out.push_str(&encode_component(v));
+        sep = "&";
+    }
+    out.push_str(fragment);
+    out
+}
+
+/// The path part of an absolute URL (for cache invalidation and messages).
+pub fn path_of(url: &str) -> &str {
+    let after_scheme = url.find("://").map(|i| i + 3).unwrap_or(0);
+    let rest = &url[after_scheme..];
+    let start = rest.find('/').map(|i| after_scheme + i).unwrap_or(url.len());
+    let tail = &url[start..];
+    match tail.find(['?', '#']) {
+        Some(i) => &tail[..i],
+        None => tail,
+    }
+}
+
+/// Normalises a method name: the standard ones upper-cased (as fetch does),
+/// anything else checked to be a token.
+pub fn normalise_method(method: &str) -> Result<String, ConfigError> {
+    let upper = method.to_ascii_uppercase();
+    match upper.as_str() {
+        "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS" => Ok(upper),
+        _ if !method.is_empty()
+            && method.len() <= 32
+            && method.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)) =>
+        {
+            if upper == "CONNECT" || upper == "TRACE" || upper == "TRACK" {
+                refuse("projekt-client: method is not allowed by fetch")
+            } else {
+                Ok(method.to_string())
+            }
+        }
+        _ => refuse("projekt-client: method must be an HTTP method name such as GET or POST"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens() {
+        assert!(validate_token("pjk_live_abc123").is_ok());
+        assert!(validate_token("pjk_test_x").is_ok());
+        for bad in ["", "live_abc", "Bearer pjk_live_x", "bearer pjk_live_x", "pjk_live x", "pjk_\n"] {
+            let err = validate_token(bad).unwrap_err();
+            if bad.len() > 4 {
+                assert!(!err.0.contains(bad), "message echoes token: {}", err.0);
+            }
+        }
+        assert!(validate_token("Bearer pjk_x").unwrap_err().0.contains("Bearer"));
+        assert!(validate_token("").unwrap_err().0.contains("empty"));
+    }
+
+    #[test]
+    fn org_ids() {
+        assert!(validate_org_id("00000000-0000-0000-0000-000000000000").is_ok());
+        assert!(validate_org_id("6F1C1C3E-2A4B-4C5D-8E9F-0A1B2C3D4E5F").is_ok());
+        for bad in ["", "x", "00000000000000000000000000000000", "00000000-0000-0000-0000-00000000000g", "{00000000-0000-0000-0000-000000000000}"] {
+            assert!(validate_org_id(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn base_urls() {
+        let b = BaseUrl::parse("http://127.0.0.1:8080/s/x/").unwrap();
+        assert_eq!(b.as_str(), "http://127.0.0.1:8080/s/x");
+        assert_eq!(b.origin(), "http://127.0.0.1:8080");
+        assert!(b.is_secure_for_tokens());
+        assert!(!BaseUrl::parse("http://api.example.com").unwrap().is_secure_for_tokens());
+        assert!(BaseUrl::parse("https://api.example.com").unwrap().is_secure_for_tokens());
+        assert!(BaseUrl::parse("HTTPS://API.example.com/V1").unwrap().as_str() == "https://api.example.com/V1");
+        for bad in ["", "  ", "/v1", "api.example.com", "ftp://x.test", "javascript:alert(1)", "https://", "https://u:p@x.test", "https://x .test"] {
+            assert!(BaseUrl::parse(bad).is_err(), "{bad}");
+        }
+        assert!(BaseUrl::parse("ws://x.test").unwrap_err().0.contains("http"));
+    }
+
+    #[test]
+    fn joining() {
+        let b = BaseUrl::parse("https://api.test/v1").unwrap();
+        assert_eq!(b.join("").unwrap(), "https://api.test/v1");
+        assert_eq!(b.join("?a=1").unwrap(), "https://api.test/v1?a=1");
+        assert_eq!(b.join("https://api.test/v1/issues?page=2").unwrap(), "https://api.test/v1/issues?page=2");
+        assert_eq!(b.join("HTTPS://API.TEST/v1/issues").unwrap(), "https://api.test/v1/issues");
+        assert!(b.join("https://api.test/v2/issues").is_err());
+        assert!(b.join("https://api.test/v1x/issues").is_err());
+        assert!(b.join("https://api.test.evil/v1").is_err());
+        assert!(b.join("//evil.test/v1").is_err());
+        assert!(b.join("a\nb").is_err());
+    }
+
+    #[test]
+    fn query_encoding() {
+        let pairs = vec![
+            ("q".to_string(), "ünï cödé & more=1".to_string()),
+            ("a b".to_string(), "".to_string()),
+        ];
+        assert_eq!(
+            append_query("https://x.test/p#frag", &pairs),
+            "https://x.test/p?q=%C3%BCn%C3%AF%20c%C3%B6d%C3%A9%20%26%20more%3D1&a%20b=#frag"
+        );
+        assert_eq!(append_query("https://x.test/p?", &pairs[1..]), "https://x.test/p?a%20b=");
+        assert_eq!(encode_component("😀"), "%F0%9F%98%80");
+    }
+
+    #[test]
+    fn paths() {
+        assert_eq!(path_of("https://a.test/v1/x?y=1#z"), "/v1/x");
+        assert_eq!(path_of("https://a.test"), "");
+        assert_eq!(path_of("garbage"), "");
+    }
+
+    #[test]
+    fn methods() {
+        assert_eq!(normalise_method("get").unwrap(), "GET");
+        assert_eq!(normalise_method("patch").unwrap(), "PATCH");
+        assert_eq!(normalise_method("PROPFIND").unwrap(), "PROPFIND");
+        assert!(normalise_method("").is_err());
+        assert!(normalise_method("GE T").is_err());
+        assert!(normalise_method("connect").is_err());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn nothing_panics(s in ".*", t in ".*") {
+            let _ = validate_token(&s);
+            let _ = validate_org_id(&s);
+            let _ = normalise_method(&s);
+            let _ = path_of(&s);
+            if let Ok(b) = BaseUrl::parse(&s) {
+                let _ = b.join(&t);
+            }
+            let base = BaseUrl::parse("https://api.test/v1").unwrap();
+            let _ = base.join(&t);
+            let enc = encode_component(&t);
+            proptest::prop_assert!(enc.bytes().all(|b| b.is_ascii_graphic()));
+        }
+    }
+}

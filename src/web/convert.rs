@@ -1,0 +1,138 @@
+//! Conversions between JS values and the pure modules' plain data.
+
+use crate::envelope::{Raw, MAX_DEPTH, MAX_FIELDS};
+use crate::error::Error;
+use crate::web::bindings;
+use js_sys::{Array, Object, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+/// `obj[key]`, `undefined` on any failure (getters may throw).
+pub(crate) fn get(obj: &JsValue, key: &str) -> JsValue {
+    if !obj.is_object() && !obj.is_function() {
+        return JsValue::UNDEFINED;
+    }
+    Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// Sets an own data property (never a prototype setter, even for `__proto__`).
+pub(crate) fn set(obj: &Object, key: &str, value: &JsValue) {
+    let desc = Object::new();
+    let _ = Reflect::set(&desc, &"value".into(), value);
+    let _ = Reflect::set(&desc, &"enumerable".into(), &JsValue::TRUE);
+    let _ = Reflect::set(&desc, &"writable".into(), &JsValue::TRUE);
+    let _ = Reflect::set(&desc, &"configurable".into(), &JsValue::TRUE);
+    let _ = Reflect::define_property(obj, &JsValue::from_str(key), &desc);
+}
+
+/// A plain property set for keys we control.
+pub(crate) fn put(obj: &Object, key: &str, value: &JsValue) {
+    let _ = Reflect::set(obj, &JsValue::from_str(key), value);
+}
+
+/// Whether a value is absent (`undefined` or `null`).
+pub(crate) fn absent(v: &JsValue) -> bool {
+    v.is_undefined() || v.is_null()
+}
+
+/// Converts the `errors` member of a parsed envelope, bounded in size and depth.
+pub(crate) fn to_raw(value: &JsValue, depth: usize, budget: &mut usize) -> Raw {
+    if *budget == 0 {
+        return Raw::Null;
+    }
+    *budget -= 1;
+    if let Some(s) = value.as_string() {
+        return Raw::Str(s);
+    }
+    if let Some(n) = value.as_f64() {
+        return Raw::Num(n);
+    }
+    if depth > MAX_DEPTH || !value.is_object() {
+        return Raw::Null;
+    }
+    if Array::is_array(value) {
+        let arr: &Array = value.unchecked_ref();
+        let len = arr.length().min(MAX_FIELDS as u32);
+        return Raw::List((0..len).map(|i| to_raw(&arr.get(i), depth + 1, budget)).collect());
+    }
+    let obj: &Object = value.unchecked_ref();
+    let keys = Object::keys(obj);
+    let len = keys.length().min(MAX_FIELDS as u32);
+    let mut members = Vec::with_capacity(len as usize);
+    for i in 0..len {
+        let key = keys.get(i);
+        if let Some(k) = key.as_string() {
+            let v = Reflect::get(obj, &key).unwrap_or(JsValue::UNDEFINED);
+            members.push((k, to_raw(&v, depth + 1, budget)));
+        }
+    }
+    Raw::Map(members)
+}
+
+/// The plain `fieldErrors` object handed to JavaScript.
+pub(crate) fn field_errors_object(fields: &[(String, Vec<String>)]) -> Object {
+    let obj = Object::new();
+    for (key, messages) in fields {
+        let list: Array = messages.iter().map(|m| JsValue::from_str(m)).collect();
+        set(&obj, key, &list);
+    }
+    obj
+}
+
+impl Error {
+    /// The JS error object for this error: a real `Error` subclass instance
+    /// with `name`, `kind`, `status`, `message`, `method`, `url`, `attempts`
+    /// and the class-specific fields. Input errors (a bad path or option)
+    /// become a plain `TypeError`.
+    pub fn to_js(&self) -> JsValue {
+        if self.invalid_input {
+            return js_sys::TypeError::new(&self.message).into();
+        }
+        let extra = Object::new();
+        use crate::status::Kind;
+        match self.kind {
+            Kind::Validation => put(&extra, "fieldErrors", &field_errors_object(&self.field_errors)),
+            Kind::Forbidden => put(
+                &extra,
+                "reason",
+                &self.reason.map(JsValue::from_str).unwrap_or(JsValue::NULL),
+            ),
+            Kind::MethodNotAllowed => {
+                let list: Array = self.allow.iter().map(|m| JsValue::from_str(m)).collect();
+                put(&extra, "allow", &list);
+            }
+            Kind::RateLimited => put(
+                &extra,
+                "retryAfterMs",
+                &self.retry_after_ms.map(JsValue::from_f64).unwrap_or(JsValue::NULL),
+            ),
+            _ => {}
+        }
+        if !self.cause.is_undefined() {
+            put(&extra, "cause", &self.cause);
+        }
+        if !self.data.is_undefined() {
+            put(&extra, "data", &self.data);
+        }
+        if !self.headers.is_undefined() {
+            put(&extra, "headers", &self.headers);
+        }
+        let delays: Array = self.delays_ms.iter().map(|d| JsValue::from_f64(*d)).collect();
+        put(&extra, "delays", &delays);
+        bindings::make_error(
+            self.kind.as_str(),
+            self.status,
+            &self.message,
+            &self.method,
+            &self.url,
+            self.attempts,
+            &extra,
+        )
+    }
+}
+
+impl From<Error> for JsValue {
+    fn from(e: Error) -> JsValue {
+        e.to_js()
+    }
+}
