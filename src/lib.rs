@@ -27,6 +27,7 @@ pub mod cache;
 pub mod envelope;
 pub mod error;
 pub mod fields;
+pub mod pagination;
 pub mod ratelimit;
 pub mod request;
 pub mod retry;

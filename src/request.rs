@@ -261,6 +261,43 @@ pub fn append_query(url: &str, pairs: &[(String, String)]) -> String {
     out
 }
 
+/// Sets one query parameter (replacing every existing value of it), keeping
+/// the others in order. Used to ask for the next page.
+///
+/// ```
+/// use projekt_client::request::set_query_param;
+/// assert_eq!(set_query_param("https://a.test/x?page=1&q=a", "page", "2"), "https://a.test/x?q=a&page=2");
+/// assert_eq!(set_query_param("https://a.test/x", "cursor", "c 1"), "https://a.test/x?cursor=c%201");
+/// ```
+pub fn set_query_param(url: &str, name: &str, value: &str) -> String {
+    let (url, fragment) = match url.find('#') {
+        Some(i) => (&url[..i], &url[i..]),
+        None => (url, ""),
+    };
+    let (path, query) = match url.find('?') {
+        Some(i) => (&url[..i], &url[i + 1..]),
+        None => (url, ""),
+    };
+    let encoded = encode_component(name);
+    let mut out = String::from(path);
+    let mut sep = '?';
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let key = pair.split('=').next().unwrap_or("");
+        if key == encoded || key == name {
+            continue;
+        }
+        out.push(sep);
+        out.push_str(pair);
+        sep = '&';
+    }
+    out.push(sep);
+    out.push_str(&encoded);
+    out.push('=');
+    out.push_str(&encode_component(value));
+    out.push_str(fragment);
+    out
+}
+
 /// The path part of an absolute URL (for cache invalidation and messages).
 pub fn path_of(url: &str) -> &str {
     let after_scheme = url.find("://").map(|i| i + 3).unwrap_or(0);

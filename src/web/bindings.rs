@@ -49,3 +49,9 @@ extern "C" {
     #[wasm_bindgen(js_name = __sleep)]
     pub fn sleep(ms: f64, signal: Option<&AbortSignal>) -> Promise;
 }
+
+#[wasm_bindgen(module = "/src/js/pager.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = __pager)]
+    pub fn pager(walker: crate::web::paginate::PageWalker) -> JsValue;
+}

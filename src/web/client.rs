@@ -275,6 +275,11 @@ impl Client {
         self.inner.state.borrow().cache.as_ref().map_or(0, |c| c.len())
     }
 
+    /// `path` joined onto the base URL (absolute URLs must lie inside it).
+    pub fn url_for(&self, path: &str) -> Result<String, ConfigError> {
+        self.inner.base.join(path)
+    }
+
     /// The base URL requests are joined onto.
     pub fn base_url(&self) -> &str {
         self.inner.base.as_str()
@@ -550,8 +555,14 @@ impl Client {
                 rate_limit_reset: reset.as_deref(),
                 retry_after: retry_after.as_deref(),
             };
-            if status == 429 || remaining.is_some() {
-                inner.state.borrow_mut().gate.observe(status, remaining.as_deref(), &retry_headers, date_now(), inner.retry.max_delay_ms);
+            // Hold this client's other requests while the window refills, but only
+            // when retrying is on and the wait is one we would sleep anyway: a
+            // longer wait is handed to the caller as `retryAfterMs` instead.
+            if inner.retry.limit > 0 && (status == 429 || remaining.is_some()) {
+                let requested = retry::requested_wait_ms(&retry_headers, date_now());
+                if requested.is_some_and(|w| w <= inner.retry.max_delay_ms) {
+                    inner.state.borrow_mut().gate.observe(status, remaining.as_deref(), &retry_headers, date_now(), inner.retry.max_delay_ms);
+                }
             }
             if (200..300).contains(&status) {
                 let etag = header("etag");
@@ -629,7 +640,9 @@ impl Client {
         let init = RequestInit::new();
         init.set_method(&ctx.method);
         init.set_credentials(RequestCredentials::Omit);
-        if caching {
+        // With our own cache on, the browser's HTTP cache would hold a second
+        // copy and could answer a revalidation itself, hiding the 304.
+        if caching || (ctx.method == "GET" && self.inner.state.borrow().cache.is_some()) {
             init.set_cache(RequestCache::NoStore);
         }
         match token {

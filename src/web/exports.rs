@@ -113,6 +113,46 @@ impl JsClient {
         self.send(&method, get(&options, "path"), Some(body), options, true)
     }
 
+    /// `paginate(path, { query, signal, maxPages })`: an async iterable of the
+    /// list's items, and `.pages()` for whole pages `{ data, meta, url }`.
+    ///
+    /// ```js
+    /// for await (const issue of client.paginate("/issues", { query: { state: "open" } })) {
+    ///   if (issue.id === wanted) break; // no further page is fetched
+    /// }
+    /// ```
+    pub fn paginate(&self, path: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
+        let Some(path) = path.as_string() else {
+            return Err(type_error("projekt-client: path must be a string such as \"/issues\""));
+        };
+        let query = if absent(&options) { Vec::new() } else { query_pairs(&get(&options, "query"))? };
+        let walker = crate::web::paginate::walker(&self.client, path, query, &options)?;
+        Ok(crate::web::bindings::pager(walker))
+    }
+
+    /// `update(path, change, { attempts, method, signal })`: read with the
+    /// ETag, write `await change(current)` with `If-Match`; on 409/412 read
+    /// again and reapply, up to `attempts` (3) times, then reject with the
+    /// last `ConflictError`.
+    pub fn update(&self, path: JsValue, change: JsValue, options: JsValue) -> Promise {
+        let Some(path) = path.as_string() else {
+            return Promise::reject(&type_error("projekt-client: path must be a string"));
+        };
+        let Ok(change) = change.dyn_into::<Function>() else {
+            return Promise::reject(&type_error("projekt-client: update needs a change function"));
+        };
+        let attempts = get(&options, "attempts").as_f64().filter(|n| *n >= 1.0).map_or(3, |n| n.min(100.0) as u32);
+        let method = get(&options, "method").as_string().unwrap_or_else(|| "PUT".into()).to_ascii_uppercase();
+        if method != "PUT" && method != "PATCH" {
+            return Promise::reject(&type_error("projekt-client: update's method must be PUT or PATCH"));
+        }
+        let signal = get(&options, "signal").dyn_into::<AbortSignal>().ok();
+        let client = self.client.clone();
+        future_to_promise(async move {
+            client.update(&path, &change, &method, attempts, signal).await.map_err(|e| e.to_js())
+        })
+    }
+
     /// Replaces the token (`null` removes it). A refused token keeps the previous one.
     #[wasm_bindgen(js_name = setToken)]
     pub fn set_token(&self, token: JsValue) -> Result<(), JsValue> {

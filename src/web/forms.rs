@@ -92,8 +92,6 @@ mod dom {
     #[wasm_bindgen]
     extern "C" {
         pub type Node;
-        #[wasm_bindgen(method, getter, final, catch, js_name = nodeName)]
-        pub fn node_name(this: &Node) -> Result<JsValue, JsValue>;
         #[wasm_bindgen(method, getter, final, catch, js_name = parentNode)]
         pub fn parent_node(this: &Node) -> Result<JsValue, JsValue>;
         #[wasm_bindgen(method, getter, final, catch, js_name = nextSibling)]
@@ -107,12 +105,17 @@ mod dom {
         #[wasm_bindgen(method, setter, final, catch, js_name = textContent)]
         pub fn set_text_content(this: &Node, text: &str) -> Result<(), JsValue>;
         #[wasm_bindgen(method, final, catch, js_name = insertBefore)]
-        pub fn insert_before(this: &Node, node: &JsValue, child: &JsValue)
-            -> Result<JsValue, JsValue>;
+        pub fn insert_before(
+            this: &Node,
+            node: &JsValue,
+            child: &JsValue,
+        ) -> Result<JsValue, JsValue>;
         #[wasm_bindgen(method, final, catch, js_name = appendChild)]
         pub fn append_child(this: &Node, node: &JsValue) -> Result<JsValue, JsValue>;
         #[wasm_bindgen(method, final, catch)]
         pub fn contains(this: &Node, other: &JsValue) -> Result<JsValue, JsValue>;
+        #[wasm_bindgen(method, final, catch, js_name = getRootNode)]
+        pub fn get_root_node(this: &Node) -> Result<JsValue, JsValue>;
 
         pub type Element;
         #[wasm_bindgen(method, getter, final, catch, js_name = namespaceURI)]
@@ -131,8 +134,6 @@ mod dom {
         pub fn query_selector_all(this: &Element, selectors: &str) -> Result<JsValue, JsValue>;
         #[wasm_bindgen(method, final, catch)]
         pub fn closest(this: &Element, selectors: &str) -> Result<JsValue, JsValue>;
-        #[wasm_bindgen(method, final, catch)]
-        pub fn matches(this: &Element, selectors: &str) -> Result<JsValue, JsValue>;
         #[wasm_bindgen(method, final, catch)]
         pub fn remove(this: &Element) -> Result<(), JsValue>;
         #[wasm_bindgen(method, getter, final, catch, js_name = nextElementSibling)]
@@ -279,8 +280,12 @@ fn query_all(root: &JsValue, selectors: &str) -> Vec<JsValue> {
         .unwrap_or_default()
 }
 
-fn matches(el: &JsValue, selectors: &str) -> Option<bool> {
-    element(el).matches(selectors).ok().and_then(|v| v.as_bool())
+/// Whether `el` is the focused element of its document or shadow root;
+/// `None` when that cannot be told.
+fn is_focused(el: &JsValue) -> Option<bool> {
+    let root = present(node(el).get_root_node())?;
+    let active = get(&root, &JsValue::from_str("activeElement"))?;
+    Some(Object::is(&active, el))
 }
 
 fn contains(outer: &JsValue, inner: &JsValue) -> bool {
@@ -327,7 +332,11 @@ fn document_of(el: &JsValue) -> Option<JsValue> {
 }
 
 fn create_element(document: &JsValue, name: &str) -> Option<JsValue> {
-    present(document.unchecked_ref::<dom::Document>().create_element(name))
+    present(
+        document
+            .unchecked_ref::<dom::Document>()
+            .create_element(name),
+    )
 }
 
 thread_local! {
@@ -365,10 +374,11 @@ fn as_form(form: &JsValue) -> Option<JsValue> {
     if form.dyn_ref::<web_sys::HtmlFormElement>().is_some() {
         return Some(form.clone());
     }
-    // A form from another realm (an iframe) fails `instanceof`.
-    let name = node(form).node_name().ok()?.as_string()?;
+    // A form from another realm (an iframe) fails `instanceof`. `localName`
+    // (unlike `nodeName`) is lower case in XHTML documents too.
+    let name = element(form).local_name().ok()?.as_string()?;
     let namespace = element(form).namespace_uri().ok()?.as_string()?;
-    (name == "FORM" && namespace == XHTML_NS).then(|| form.clone())
+    (name == "form" && namespace == XHTML_NS).then(|| form.clone())
 }
 
 /// The field map of a `ValidationError` (checked by brand, `name` and
@@ -428,7 +438,8 @@ impl Options {
     fn read(options: &JsValue) -> Options {
         let invalid_class = get_str(options, "invalidClass")
             .filter(|c| !c.is_empty() && !c.chars().any(|ch| ch.is_ascii_whitespace()));
-        let focus = get(options, &JsValue::from_str("focus")).and_then(|v| v.as_bool()) != Some(false);
+        let focus =
+            get(options, &JsValue::from_str("focus")).and_then(|v| v.as_bool()) != Some(false);
         let format = get(options, &JsValue::from_str("formatMessage"))
             .and_then(|f| f.dyn_into::<Function>().ok());
         Options {
@@ -439,7 +450,7 @@ impl Options {
     }
 
     /// The formatter's text for a field, if it gives a non-empty string.
-    fn custom_text(&self, messages: &[String], field: &str) -> Option<String> {
+    fn formatted(&self, messages: &[String], field: &str) -> Option<String> {
         let format = self.format.as_ref()?;
         let list: Array = messages.iter().map(|m| JsValue::from_str(m)).collect();
         format
@@ -447,13 +458,6 @@ impl Options {
             .ok()?
             .as_string()
             .filter(|text| !text.is_empty())
-    }
-
-    /// The text shown for a field: the formatter's, else the messages one a
-    /// line.
-    fn text(&self, messages: &[String], field: &str) -> String {
-        self.custom_text(messages, field)
-            .unwrap_or_else(|| messages.join("\n"))
     }
 }
 
@@ -583,7 +587,9 @@ impl AddedClass {
 
 /// `obj[name](arg)`, or `None` when it is not a function or throws.
 fn call_method(obj: &JsValue, name: &str, arg: &str) -> Option<JsValue> {
-    let method = get(obj, &JsValue::from_str(name))?.dyn_into::<Function>().ok()?;
+    let method = get(obj, &JsValue::from_str(name))?
+        .dyn_into::<Function>()
+        .ok()?;
     method.call1(obj, &JsValue::from_str(arg)).ok()
 }
 
@@ -727,24 +733,33 @@ struct Binding {
 
 const EVENTS: [&str; 2] = ["input", "change"];
 
-impl Binding {
-    fn detach(&mut self) {
-        if let Some(listener) = self.listener.take() {
-            for target in self.targets.drain(..) {
-                for kind in EVENTS {
-                    let _ = target
-                        .unchecked_ref::<dom::EventTarget>()
-                        .remove_event_listener(kind, listener.as_ref());
-                }
-            }
-            // Dropping the closure while it runs (the last field cleared by
-            // an edit) is fine: wasm-bindgen frees it after the call returns.
-            drop(listener);
+/// A listener and the targets it is attached to.
+type Listening = (Option<Closure<dyn Fn(JsValue)>>, Vec<JsValue>);
+
+/// Removes the listener from its targets and drops it. Dropping it while it
+/// runs (an edit that cleared the last field) is fine: wasm-bindgen frees a
+/// closure only once its running calls have returned.
+fn detach((listener, targets): Listening) {
+    let Some(listener) = listener else {
+        return;
+    };
+    for target in targets {
+        for kind in EVENTS {
+            let _ = target
+                .unchecked_ref::<dom::EventTarget>()
+                .remove_event_listener(kind, listener.as_ref());
         }
+    }
+    drop(listener);
+}
+
+impl Binding {
+    fn take_listener(&mut self) -> Listening {
+        (self.listener.take(), std::mem::take(&mut self.targets))
     }
 
     fn undo(mut self) {
-        self.detach();
+        detach(self.take_listener());
         for mark in &self.marks {
             mark.undo();
         }
@@ -796,11 +811,7 @@ fn clear_form(form: &JsValue) {
 /// Clears the forms that left the document, so their state is not kept.
 fn clear_detached_forms() {
     let detached = take_bindings(|b| {
-        node(&b.form)
-            .is_connected()
-            .ok()
-            .and_then(|v| v.as_bool())
-            == Some(false)
+        node(&b.form).is_connected().ok().and_then(|v| v.as_bool()) == Some(false)
     });
     for binding in detached {
         binding.undo();
@@ -824,7 +835,7 @@ fn on_edit(form: &JsValue, event: &JsValue) {
     };
     let (cleared, finished) = with_bindings(|all| {
         let Some(index) = all.iter().position(|b| Object::is(&b.form, form)) else {
-            return (Vec::new(), None);
+            return (Vec::new(), (None, Vec::new()));
         };
         let binding = &mut all[index];
         let (cleared, kept): (Vec<Mark>, Vec<Mark>) = binding
@@ -832,15 +843,16 @@ fn on_edit(form: &JsValue, event: &JsValue) {
             .drain(..)
             .partition(|mark| mark.parts.starts_with(&edited));
         binding.marks = kept;
+        // Nothing left to clear on edit: stop listening. The summary (if
+        // any) stays until `clearErrors` or the next `bindErrors`.
         let finished = if binding.marks.is_empty() {
+            let listening = binding.take_listener();
             if binding.summary.is_none() {
-                Some(all.swap_remove(index))
-            } else {
-                binding.detach();
-                None
+                all.swap_remove(index);
             }
+            listening
         } else {
-            None
+            (None, Vec::new())
         };
         (cleared, finished)
     })
@@ -848,9 +860,7 @@ fn on_edit(form: &JsValue, event: &JsValue) {
     for mark in &cleared {
         mark.undo();
     }
-    if let Some(mut binding) = finished {
-        binding.detach();
-    }
+    detach(finished);
 }
 
 /// Whether a `change` event from this control is an edit (for text fields
@@ -859,7 +869,9 @@ fn fires_change(control: &JsValue) -> bool {
     match local_name(control).as_str() {
         "select" => true,
         "input" => matches!(
-            get_str(control, "type").map(|t| t.to_ascii_lowercase()).as_deref(),
+            get_str(control, "type")
+                .map(|t| t.to_ascii_lowercase())
+                .as_deref(),
             Some("checkbox" | "radio" | "file")
         ),
         _ => false,
@@ -936,6 +948,21 @@ fn anchor_of(control: &JsValue) -> JsValue {
     control.clone()
 }
 
+/// Whether every named control of the fieldset is one of `controls` (and
+/// all of them are inside it): only then is its legend the group's label.
+fn fieldset_holds_only(fieldset: &JsValue, controls: &[JsValue]) -> bool {
+    if !controls.iter().all(|c| contains(fieldset, c)) {
+        return false;
+    }
+    let Some(listed) = get(fieldset, &JsValue::from_str("elements")) else {
+        return false;
+    };
+    items(&listed, MAX_CONTROLS).iter().all(|el| {
+        attribute(el, "name").map_or(true, |n| n.is_empty())
+            || controls.iter().any(|c| Object::is(c, el))
+    })
+}
+
 /// Where a created message element goes for these controls (document
 /// order), as "insert after this element".
 fn message_place(form: &JsValue, controls: &[JsValue]) -> Option<JsValue> {
@@ -943,7 +970,7 @@ fn message_place(form: &JsValue, controls: &[JsValue]) -> Option<JsValue> {
     let last = controls.last()?;
     if controls.len() > 1 {
         if let Some(fieldset) = present(element(first).closest("fieldset")) {
-            if controls.iter().all(|c| contains(&fieldset, c)) {
+            if fieldset_holds_only(&fieldset, controls) {
                 let legend = query_all(&fieldset, ":scope > legend").into_iter().next();
                 if let Some(legend) = legend {
                     return Some(legend);
@@ -1038,7 +1065,9 @@ fn mark_field(
             ControlMark {
                 el: el.clone(),
                 aria_invalid: SetAttr::apply(el, "aria-invalid", "true".to_string()),
-                described_by: message_id.as_deref().and_then(|id| DescribedBy::apply(el, id)),
+                described_by: message_id
+                    .as_deref()
+                    .and_then(|id| DescribedBy::apply(el, id)),
                 class: options
                     .invalid_class
                     .as_deref()
@@ -1127,10 +1156,11 @@ pub fn bind_errors(form: &JsValue, error: &JsValue, options: &JsValue) -> Array 
     };
     let options = Options::read(options);
     let groups = group_fields(map);
-    // The formatter is page code: run it before any state is touched.
-    let texts: Vec<String> = groups
+    // The formatter is page code: run it (once a field) before any state is
+    // touched.
+    let formatted: Vec<Option<String>> = groups
         .iter()
-        .map(|g| options.text(&g.messages, g.keys.first().map(String::as_str).unwrap_or("")))
+        .map(|g| options.formatted(&g.messages, g.keys.first().map_or("", String::as_str)))
         .collect();
 
     clear_form(&form);
@@ -1159,27 +1189,28 @@ pub fn bind_errors(form: &JsValue, error: &JsValue, options: &JsValue) -> Array 
     let mut marks = Vec::new();
     let mut first_invalid: Vec<usize> = Vec::new();
     let mut summary_lines = Vec::new();
-    for ((group, indexes), text) in groups.iter().zip(&matched).zip(&texts) {
+    for ((group, indexes), formatted) in groups.iter().zip(&matched).zip(formatted) {
         // `key_parts` refused keys never match; `matching_controls` already
         // gave them no control.
         if indexes.is_empty() || group.parts.is_none() {
             for key in &group.keys {
                 unmatched.push(&JsValue::from_str(key));
             }
-            match options.custom_text(&group.messages, group.keys.first().map_or("", |k| k)) {
+            match formatted {
                 Some(line) => summary_lines.push(line),
                 None => summary_lines.extend(group.messages.iter().cloned()),
             }
             continue;
         }
-        let group_controls: Vec<&Control> = indexes.iter().filter_map(|&i| controls.get(i)).collect();
+        let group_controls: Vec<&Control> =
+            indexes.iter().filter_map(|&i| controls.get(i)).collect();
         first_invalid.extend(indexes.iter().copied());
         marks.push(mark_field(
             &form,
             &document,
             group,
             &group_controls,
-            text,
+            &formatted.unwrap_or_else(|| group.messages.join("\n")),
             &options,
             &mut candidates,
         ));
@@ -1237,10 +1268,16 @@ pub fn bind_errors(form: &JsValue, error: &JsValue, options: &JsValue) -> Array 
             let Some(control) = controls.get(index) else {
                 continue;
             };
-            if control.el.unchecked_ref::<dom::HTMLElement>().focus().is_err() {
+            if control
+                .el
+                .unchecked_ref::<dom::HTMLElement>()
+                .focus()
+                .is_err()
+            {
                 continue;
             }
-            if matches(&control.el, ":focus") != Some(false) {
+            // A disabled or hidden control refuses the focus: try the next.
+            if is_focused(&control.el) != Some(false) {
                 break;
             }
         }
@@ -1290,7 +1327,10 @@ pub fn field_messages(error: &JsValue) -> JsValue {
     let pairs = Array::new();
     if let Some(map) = field_errors(error) {
         for (field, message) in fields::first_messages(&map) {
-            pairs.push(&Array::of2(&JsValue::from_str(&field), &JsValue::from_str(&message)));
+            pairs.push(&Array::of2(
+                &JsValue::from_str(&field),
+                &JsValue::from_str(&message),
+            ));
         }
     }
     pairs.into()

@@ -34,6 +34,11 @@ fn method_not_allowed(allow: &str) -> Response {
     Response::error(405, "Method not allowed").header("Allow", allow)
 }
 
+/// Whether `v` is a string with something besides whitespace.
+fn nonempty_str(v: Option<&Value>) -> bool {
+    matches!(v, Some(Value::String(s)) if !s.trim().is_empty())
+}
+
 /// Parses the body as a JSON object.
 fn json_object(req: &Request) -> Result<Map<String, Value>, Response> {
     match serde_json::from_slice::<Value>(&req.body) {
@@ -89,11 +94,7 @@ pub fn items_collection(s: &mut Scope, scope_name: &str, req: &Request, q: &Quer
                 Ok(o) => o,
                 Err(r) => return r,
             };
-            if !obj
-                .get("title")
-                .and_then(Value::as_str)
-                .is_some_and(|t| !t.trim().is_empty())
-            {
+            if !nonempty_str(obj.get("title")) {
                 return Response::json_text(
                     422,
                     envelope_text(

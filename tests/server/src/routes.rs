@@ -129,7 +129,7 @@ fn scoped(server: &Server, scope_name: &str, sub: &str, req: &Request) -> Respon
             };
             let fail: u64 = q.num("fail").unwrap_or(1);
             if k <= fail {
-                let code = q.get("code").and_then(|c| parse_status(c)).unwrap_or(503);
+                let code = q.get("code").and_then(parse_status).unwrap_or(503);
                 status_response(code, &q, req)
             } else {
                 let code = if m == "POST" { 201 } else { 200 };
@@ -287,7 +287,7 @@ fn big_json(kb: usize) -> String {
         }
         s.push_str(&format!(
             r#"{{"id":{i},"title":"Item {i}","done":{},"tags":["a","b"],"note":"Lorem ipsum dolor sit amet"}}"#,
-            i % 2 == 0
+            i & 1 == 0
         ));
     }
     s.push_str(&format!(r#"],"meta":{{"count":{i}}}}}"#));

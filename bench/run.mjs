@@ -1,0 +1,519 @@
+#!/usr/bin/env node
+// Benchmark harness for projekt-client (issue 7).
+//
+//   npm ci --prefix bench                      # once: ky, ofetch, axios, esbuild, playwright-core
+//   scripts/build-package web dist/web         # the package under test
+//   cargo build -p projekt-test-server         # the local API / static server
+//   node bench/run.mjs [--quick]
+//
+// 1. Sizes: dist/web's projekt_client_bg.wasm + its JS glue (index.js and what
+//    it imports, bundled and minified by esbuild) beside ky, ofetch and axios
+//    bundled the same way (esbuild --bundle --minify --format=esm); raw, gzip -9
+//    and brotli (q 11) bytes, zlib in node.
+// 2. Two test-server instances: the page origin (--static <repo>, serving
+//    /dist/web and /bench) and the API origin, so every request is cross-origin
+//    (preflights cached: Access-Control-Max-Age 600).
+// 3. Headless Chromium (playwright-core, /usr/bin/chromium): start-up (dynamic
+//    import → await init() → new Client) over fresh browser contexts, then one
+//    run that interleaves the clients in chunks, rotating their order, over the
+//    scenarios; per-request times from performance.now() (the page is made
+//    cross-origin isolated for 5 µs timer resolution).
+// 4. Prints the tables and writes bench/results/latest.json.
+//
+// Figures only: nothing here asserts a timing. Environment:
+//   PROJEKT_TEST_SERVER   server binary (default target/debug/projekt-test-server)
+//   CHROMIUM              browser binary (default /usr/bin/chromium)
+
+import { spawn, execFileSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import zlib from "node:zlib";
+import { fileURLToPath } from "node:url";
+
+const BENCH = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = path.resolve(BENCH, "..");
+const BUILD = path.join(BENCH, ".build");
+const RESULTS = path.join(BENCH, "results");
+const DIST_WEB = path.join(ROOT, "dist", "web");
+
+const argv = process.argv.slice(2);
+if (argv.includes("-h") || argv.includes("--help")) {
+  console.log("usage: node bench/run.mjs [--quick]");
+  process.exit(0);
+}
+for (const a of argv) {
+  if (a !== "--quick") {
+    console.error(`bench: unknown argument ${a}\nusage: node bench/run.mjs [--quick]`);
+    process.exit(2);
+  }
+}
+const QUICK = argv.includes("--quick");
+
+const CONFIG = QUICK
+  ? { chunks: 6, perChunk: 10, perChunkBig: 4, concBatches: 2, warmup: 1, startupLoads: 5, budgetMs: 25_000 }
+  : { chunks: 30, perChunk: 20, perChunkBig: 8, concBatches: 4, warmup: 2, startupLoads: 9, budgetMs: 120_000 };
+// budgetMs: the timed run stops after the chunk that crosses it (only a loaded machine gets there).
+// Hard stop, whatever hangs.
+const WATCHDOG_MS = QUICK ? 300_000 : 600_000;
+
+const CLIENTS = ["fetch", "projekt", "projekt-nocache", "ky", "ofetch", "axios"];
+const CLIENT_LABEL = {
+  fetch: "fetch + res.json()",
+  projekt: "projekt-client",
+  "projekt-nocache": "  (cache: false)",
+  ky: "ky",
+  ofetch: "ofetch",
+  axios: "axios",
+};
+const SCENARIOS = ["small", "big", "v422", "r304", "conc"];
+const SCENARIO_LABEL = {
+  small: "small JSON 200",
+  big: "230 KB JSON 200",
+  v422: "422, 10-field map",
+  r304: "304 revalidation",
+  conc: "16 concurrent, per req",
+};
+
+// ---- helpers -------------------------------------------------------------------
+
+function fail(msg) {
+  console.error(`bench: ${msg}`);
+  cleanup();
+  process.exit(1);
+}
+
+async function need(name) {
+  try {
+    return await import(name);
+  } catch (e) {
+    fail(`cannot load ${name} (${e.code || e.message}); install the bench's devDependencies: npm ci --prefix bench`);
+  }
+}
+
+function sizesOf(buf) {
+  return {
+    raw: buf.length,
+    gzip: zlib.gzipSync(buf, { level: 9 }).length,
+    brotli: zlib.brotliCompressSync(buf, {
+      params: {
+        [zlib.constants.BROTLI_PARAM_QUALITY]: 11,
+        [zlib.constants.BROTLI_PARAM_SIZE_HINT]: buf.length,
+      },
+    }).length,
+  };
+}
+
+function addSizes(a, b) {
+  return { raw: a.raw + b.raw, gzip: a.gzip + b.gzip, brotli: a.brotli + b.brotli };
+}
+
+function quantile(sorted, q) {
+  if (sorted.length === 0) return NaN;
+  const pos = (sorted.length - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
+}
+
+function stats(values) {
+  const s = [...values].sort((x, y) => x - y);
+  const mean = s.reduce((a, b) => a + b, 0) / (s.length || 1);
+  return {
+    n: s.length,
+    median: quantile(s, 0.5),
+    p90: quantile(s, 0.9),
+    mean,
+    min: s[0],
+  };
+}
+
+const kb = (n) => (n / 1024).toFixed(1);
+const pad = (s, n) => String(s).padEnd(n);
+const lpad = (s, n) => String(s).padStart(n);
+const r1 = (x) => Math.round(x * 10) / 10;
+
+function pkgVersion(dir) {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")).version;
+  } catch {
+    return "?";
+  }
+}
+
+function sh(cmd, args) {
+  try {
+    return execFileSync(cmd, args, { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+  } catch {
+    return null;
+  }
+}
+
+// ---- processes we start --------------------------------------------------------
+
+const children = [];
+let browser = null;
+
+function cleanup() {
+  for (const c of children) {
+    if (c.exitCode === null && c.signalCode === null) {
+      try {
+        c.stdin.end();
+      } catch {}
+      try {
+        c.kill("SIGTERM");
+      } catch {}
+    }
+  }
+}
+process.on("exit", cleanup);
+for (const sig of ["SIGINT", "SIGTERM"]) {
+  process.on(sig, () => {
+    console.error(`bench: ${sig}, stopping`);
+    cleanup();
+    process.exit(130);
+  });
+}
+
+function startServer(bin, extra, label) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(bin, ["--port", "0", "--exit-on-stdin-eof", ...extra], {
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    children.push(child);
+    let out = "";
+    let err = "";
+    const timer = setTimeout(() => reject(new Error(`${label} server did not start in 10 s: ${err || out}`)), 10_000);
+    child.stdout.on("data", (d) => {
+      out += d;
+      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        child.stdout.removeAllListeners("data");
+        child.stdout.resume();
+        resolve({ child, origin: m[1] });
+      }
+    });
+    child.stderr.on("data", (d) => {
+      err += d;
+      if (err.length > 10_000) err = err.slice(-5_000);
+    });
+    child.on("error", (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.on("exit", (code, sig) => {
+      clearTimeout(timer);
+      reject(new Error(`${label} server exited (${code ?? sig}): ${err.trim()}`));
+    });
+  });
+}
+
+// ---- 1. sizes ------------------------------------------------------------------
+
+async function buildAndMeasure(esbuild) {
+  fs.mkdirSync(BUILD, { recursive: true });
+  const common = {
+    bundle: true,
+    minify: true,
+    format: "esm",
+    platform: "browser",
+    logLevel: "error",
+    absWorkingDir: BENCH,
+  };
+  const peers = {
+    ky: 'export { default as ky } from "ky";\n',
+    ofetch: 'export { ofetch } from "ofetch";\n',
+    axios: 'export { default as axios } from "axios";\n',
+  };
+  const rows = [];
+  // Ours: the .wasm as built, and the glue (index.js + projekt_client.js + snippets) bundled and minified.
+  const wasm = fs.readFileSync(path.join(DIST_WEB, "projekt_client_bg.wasm"));
+  const gluePath = path.join(BUILD, "projekt-glue.js");
+  await esbuild.build({ ...common, entryPoints: [path.join(DIST_WEB, "index.js")], outfile: gluePath });
+  const glue = fs.readFileSync(gluePath);
+  const shippedGlue = listGlue().reduce((n, f) => n + fs.statSync(f).size, 0);
+  const ws = sizesOf(wasm);
+  const gs = sizesOf(glue);
+  const version = pkgVersion(DIST_WEB);
+  rows.push({ name: `projekt-client ${version} .wasm`, part: true, ...ws });
+  rows.push({ name: `projekt-client ${version} JS glue (min)`, part: true, ...gs });
+  rows.push({ name: `projekt-client ${version} total`, ours: true, ...addSizes(ws, gs) });
+  for (const [name, src] of Object.entries(peers)) {
+    const entry = path.join(BUILD, `entry-${name}.mjs`);
+    fs.writeFileSync(entry, src);
+    const outfile = path.join(BUILD, `${name}.js`);
+    await esbuild.build({ ...common, entryPoints: [entry], outfile });
+    const v = pkgVersion(path.join(BENCH, "node_modules", name));
+    rows.push({ name: `${name} ${v}`, ...sizesOf(fs.readFileSync(outfile)) });
+  }
+  return { rows, shippedGlueRaw: shippedGlue };
+}
+
+function listGlue() {
+  const out = [path.join(DIST_WEB, "index.js"), path.join(DIST_WEB, "projekt_client.js")];
+  const walk = (d) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith(".js")) out.push(p);
+    }
+  };
+  const snippets = path.join(DIST_WEB, "snippets");
+  if (fs.existsSync(snippets)) walk(snippets);
+  return out.filter((f) => fs.existsSync(f));
+}
+
+// ---- main ----------------------------------------------------------------------
+
+async function main() {
+  const started = Date.now();
+  const watchdog = setTimeout(() => fail(`gave up after ${WATCHDOG_MS / 1000} s`), WATCHDOG_MS);
+  watchdog.unref();
+
+  // Preconditions, each with the command that fixes it.
+  for (const f of ["index.js", "projekt_client.js", "projekt_client_bg.wasm"]) {
+    if (!fs.existsSync(path.join(DIST_WEB, f))) {
+      fail(`dist/web/${f} is missing: build the web package first:\n  scripts/build-package web dist/web`);
+    }
+  }
+  const serverBin = path.resolve(ROOT, process.env.PROJEKT_TEST_SERVER || "target/debug/projekt-test-server");
+  if (!fs.existsSync(serverBin)) {
+    fail(`${path.relative(ROOT, serverBin)} is missing: cargo build -p projekt-test-server`);
+  }
+  const chromiumPath = process.env.CHROMIUM || "/usr/bin/chromium";
+  if (!fs.existsSync(chromiumPath)) fail(`${chromiumPath} is missing (apt-get install chromium)`);
+  const esbuild = await need("esbuild");
+  const { chromium } = await need("playwright-core");
+
+  console.log(`projekt-client bench${QUICK ? " (--quick)" : ""}: ${os.hostname()}, ${sh("nproc", []) ?? os.cpus().length} cores, load ${os.loadavg().map((x) => x.toFixed(2)).join(" ")}`);
+  const distBuilt = fs.statSync(path.join(DIST_WEB, "projekt_client_bg.wasm")).mtime;
+  console.log(`dist/web built ${distBuilt.toISOString()}; server ${path.relative(ROOT, serverBin)}`);
+
+  // 1. Sizes (and the peer bundles the page loads).
+  const size = await buildAndMeasure(esbuild);
+  phase("sizes");
+
+  // 2. Servers.
+  const pageSrv = await startServer(serverBin, ["--static", ROOT], "page");
+  const apiSrv = await startServer(serverBin, [], "API");
+  const scope = `bench${process.pid}`;
+  const api = `${apiSrv.origin}/s/${scope}`;
+  const pageUrl = `${pageSrv.origin}/bench/page.html`;
+  phase("servers");
+
+  // 3. Browser.
+  browser = await chromium.launch({
+    executablePath: chromiumPath,
+    headless: true,
+    args: ["--no-sandbox", "--headless", "--disable-gpu", "--disable-dev-shm-usage"],
+  });
+  const chromiumVersion = browser.version();
+  phase("browser");
+  const pageErrors = [];
+  const watch = (page) => {
+    page.on("pageerror", (e) => pageErrors.push(`pageerror: ${e.message}`));
+    page.on("console", (m) => {
+      // (the expected 422s are logged by Chromium as failed loads)
+      if (m.type() === "error" && !/status of 422/.test(m.text())) pageErrors.push(`console: ${m.text()}`);
+      else if (process.env.BENCH_VERBOSE && m.text().startsWith("bench-progress")) console.error(`bench: ${m.text()}`);
+    });
+  };
+
+  // 3a. Start-up: each load in a new browser context (a new renderer process
+  // with an empty HTTP cache, so nothing compiled is reused); the first load
+  // is thrown away.
+  const startup = [];
+  for (let i = 0; i <= CONFIG.startupLoads; i++) {
+    const ctx = await browser.newContext();
+    const page = await ctx.newPage();
+    watch(page);
+    await page.goto(pageUrl);
+    await page.waitForFunction(() => window.benchPageReady === true);
+    const r = await page.evaluate((cfg) => window.startup(cfg), { api });
+    if (i > 0) startup.push(r);
+    await ctx.close();
+  }
+  phase("start-up loads");
+  // 3b. The request run, in a cross-origin isolated page (COOP/COEP added to
+  // the document; the route is gone before any timed request).
+  const ctx = await browser.newContext({ permissions: ["local-network-access"] });
+  const page = await ctx.newPage();
+  watch(page);
+  await isolate(page, pageUrl);
+  await page.goto(pageUrl);
+  await page.waitForFunction(() => window.benchPageReady === true);
+  await page.evaluate(() => 0);
+  await unisolate(page);
+  phase("bench page loaded");
+  const run = await page.evaluate((cfg) => window.runBench(cfg), {
+    api,
+    clients: CLIENTS,
+    scenarios: SCENARIOS,
+    ...CONFIG,
+  });
+  phase("timed run");
+  await ctx.close();
+  await browser.close();
+  browser = null;
+  cleanup();
+
+  // 4. Report.
+  const table = {};
+  for (const s of SCENARIOS) {
+    table[s] = {};
+    const base = run.samples[`${s}/fetch`];
+    const baseMedian = base && base.length ? stats(base).median : NaN;
+    for (const c of CLIENTS) {
+      const k = `${s}/${c}`;
+      const err = run.errors[k];
+      const st = run.samples[k] && run.samples[k].length ? stats(run.samples[k]) : null;
+      table[s][c] = st
+        ? { ...st, ratio: st.median / baseMedian, ...(err ? { error: err } : {}) }
+        : { error: err || "no samples" };
+    }
+  }
+
+  console.log("");
+  if (run.env.chunksDone < CONFIG.chunks) {
+    console.log(`NOTE: time budget (${CONFIG.budgetMs / 1000} s) reached: ${run.env.chunksDone} of ${CONFIG.chunks} chunks run (machine loaded? load ${os.loadavg().map((x) => x.toFixed(2)).join(" ")})`);
+  }
+  console.log(`Chromium ${chromiumVersion}; per-request µs over ${run.env.chunksDone} chunks of ${CONFIG.perChunk} requests`
+    + ` (230 KB: ${CONFIG.perChunkBig}; concurrent: ${CONFIG.concBatches} batches of 16) per client, client order rotated per chunk;`);
+  console.log(`timer resolution ${run.env.timerResolutionUs} µs (cross-origin isolated: ${run.env.crossOriginIsolated}); timed run ${(run.env.elapsedMs / 1000).toFixed(1)} s`);
+  console.log("");
+  console.log(`${pad("scenario", 24)}${pad("client", 20)}${lpad("median", 9)}${lpad("p90", 9)}${lpad("× fetch", 9)}${lpad("n", 6)}`);
+  for (const s of SCENARIOS) {
+    console.log("-".repeat(77));
+    for (const c of CLIENTS) {
+      const t = table[s][c];
+      const head = `${pad(c === CLIENTS[0] ? SCENARIO_LABEL[s] : "", 24)}${pad(CLIENT_LABEL[c], 20)}`;
+      if (t.median === undefined) {
+        console.log(`${head}  error: ${t.error}`);
+        continue;
+      }
+      const ratio = Number.isFinite(t.ratio) ? t.ratio.toFixed(2) : "—";
+      console.log(`${head}${lpad(Math.round(t.median), 9)}${lpad(Math.round(t.p90), 9)}${lpad(ratio, 9)}${lpad(t.n, 6)}${t.error ? `  (${t.error})` : ""}`);
+    }
+  }
+  console.log("");
+  console.log("(cache: false) is a diagnostic row: the same package with its ETag cache off;");
+  console.log("its 304 row uses a hand-made If-None-Match like fetch/ky/ofetch/axios.");
+
+  console.log("");
+  console.log(`${pad("Sizes, bytes (KB)", 38)}${lpad("raw", 16)}${lpad("gzip -9", 16)}${lpad("brotli", 16)}`);
+  for (const r of size.rows) {
+    const cell = (n) => lpad(`${n} (${kb(n)})`, 16);
+    console.log(`${pad(r.name, 38)}${cell(r.raw)}${cell(r.gzip)}${cell(r.brotli)}`);
+  }
+  console.log(`(all bundled with esbuild --bundle --minify --format=esm --platform=browser; the package's glue as shipped: ${size.shippedGlueRaw} B unminified)`);
+
+  const st = (k) => stats(startup.map((x) => x[k]));
+  const startupStats = {
+    loads: startup.length,
+    totalMs: st("totalMs"),
+    importMs: st("importMs"),
+    initMs: st("initMs"),
+    constructMs: st("constructMs"),
+  };
+  console.log("");
+  console.log(`Start-up, import() → await init() → new Client(), ${startup.length} fresh page loads (new browser context each):`);
+  console.log(`  median ${startupStats.totalMs.median.toFixed(2)} ms (min ${startupStats.totalMs.min.toFixed(2)}, p90 ${startupStats.totalMs.p90.toFixed(2)});`
+    + ` parts (medians): import ${startupStats.importMs.median.toFixed(2)} ms, init ${startupStats.initMs.median.toFixed(2)} ms, new Client ${startupStats.constructMs.median.toFixed(3)} ms`);
+
+  if (pageErrors.length) {
+    console.log("");
+    console.log(`Page errors (${pageErrors.length}):`);
+    for (const e of [...new Set(pageErrors)].slice(0, 10)) console.log(`  ${e}`);
+  }
+
+  const errs = Object.entries(run.errors);
+  if (errs.length) {
+    console.log("");
+    console.log("Cells left out or cut short:");
+    for (const [k, v] of errs) console.log(`  ${k}: ${v}`);
+  }
+
+  // JSON.
+  const result = {
+    date: new Date().toISOString(),
+    command: `node bench/run.mjs${QUICK ? " --quick" : ""}`,
+    quick: QUICK,
+    machine: {
+      nproc: Number(sh("nproc", [])) || os.cpus().length,
+      cpu: os.cpus()[0]?.model ?? null,
+      memGB: r1(os.totalmem() / 2 ** 30),
+      loadavgAtStart: loadAtStart,
+      os: `${os.type()} ${os.release()}`,
+      node: process.version,
+      chromium: chromiumVersion,
+      userAgent: run.env.userAgent,
+    },
+    git: { commit: sh("git", ["-C", ROOT, "rev-parse", "HEAD"]), dirty: (sh("git", ["-C", ROOT, "status", "--porcelain"]) ?? "") !== "" },
+    distWebBuilt: distBuilt.toISOString(),
+    config: { ...CONFIG, clients: CLIENTS, scenarios: SCENARIOS, server: path.relative(ROOT, serverBin) },
+    chunksDone: run.env.chunksDone,
+    loadavgAtEnd: os.loadavg().map((x) => Math.round(x * 100) / 100),
+    timer: { resolutionUs: run.env.timerResolutionUs, crossOriginIsolated: run.env.crossOriginIsolated },
+    units: { requests: "µs per request", startup: "ms", sizes: "bytes" },
+    requests: Object.fromEntries(SCENARIOS.map((s) => [s, { label: SCENARIO_LABEL[s], clients: roundAll(table[s]) }])),
+    sizes: size.rows.map(({ name, raw, gzip, brotli, ours }) => ({ name, raw, gzip, brotli, ...(ours ? { total: true } : {}) })),
+    startup: roundAll(startupStats),
+    versions: Object.fromEntries(["ky", "ofetch", "axios", "esbuild", "playwright-core"].map((n) => [n, pkgVersion(path.join(BENCH, "node_modules", n))])),
+    errors: run.errors,
+    pageErrors,
+    wallSeconds: Math.round((Date.now() - started) / 100) / 10,
+  };
+  fs.mkdirSync(RESULTS, { recursive: true });
+  const out = path.join(RESULTS, "latest.json");
+  fs.writeFileSync(out, JSON.stringify(result, null, 2) + "\n");
+  console.log("");
+  console.log(`wrote ${path.relative(process.cwd(), out) || out} (${result.wallSeconds} s wall)`);
+}
+
+// COOP/COEP on the bench page's response (the test server does not send
+// them), for performance.now() at 5 µs instead of 100 µs. A fulfilled
+// document has no remote address, so Chromium's Local Network Access takes
+// it for a public page: the context grants it loopback access.
+async function isolate(page, url) {
+  await page.route(url, async (route) => {
+    const resp = await route.fetch();
+    await route.fulfill({
+      response: resp,
+      headers: {
+        ...resp.headers(),
+        "cross-origin-opener-policy": "same-origin",
+        "cross-origin-embedder-policy": "require-corp",
+      },
+    });
+  });
+}
+async function unisolate(page) {
+  // No route left: Playwright stops intercepting, so no timed request goes through it.
+  await page.unrouteAll({ behavior: "wait" });
+}
+
+let lastPhase = Date.now();
+function phase(name) {
+  const now = Date.now();
+  if (process.env.BENCH_VERBOSE) console.error(`bench: ${name} (+${((now - lastPhase) / 1000).toFixed(1)} s)`);
+  lastPhase = now;
+}
+
+function roundAll(o) {
+  if (typeof o === "number") return Number.isInteger(o) ? o : Math.round(o * 1000) / 1000;
+  if (Array.isArray(o)) return o.map(roundAll);
+  if (o && typeof o === "object") return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, roundAll(v)]));
+  return o;
+}
+
+const loadAtStart = os.loadavg().map((x) => Math.round(x * 100) / 100);
+
+main().catch(async (e) => {
+  console.error(`bench: ${e && e.stack ? e.stack : e}`);
+  try {
+    if (browser) await browser.close();
+  } catch {}
+  cleanup();
+  process.exit(1);
+});

@@ -1,0 +1,198 @@
+//! Paginated lists and optimistic-lock updates, on top of [`Client::request`]
+//! (so every page and every read goes through the same retries and cache).
+
+use crate::error::Error;
+use crate::pagination::{next_page, Next, PageMeta, Walk};
+use crate::request::{append_query, set_query_param};
+use crate::status::Kind;
+use crate::web::client::{CacheMode, Client, Request};
+use crate::web::convert::{absent, get, put};
+use js_sys::{Array, Function, Object, Promise};
+use std::cell::RefCell;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::{future_to_promise, JsFuture};
+use web_sys::AbortSignal;
+
+/// One page of a list.
+#[derive(Clone, Debug)]
+pub struct Page {
+    /// The page's items (`data`, or the body itself when it is an array).
+    pub items: Array,
+    /// The body's `meta` (`undefined` when absent).
+    pub meta: JsValue,
+    /// The URL the page came from.
+    pub url: String,
+}
+
+/// A walk over the pages of a list; ask for pages one at a time, so stopping
+/// early sends no further request.
+///
+/// ```no_run
+/// # async fn demo(client: &projekt_client::Client) -> Result<(), projekt_client::Error> {
+/// let mut pages = client.paginate("/issues", Vec::new(), 1_000);
+/// while let Some(page) = pages.next_page().await? {
+///     for item in page.items.iter() { /* … */ }
+/// }
+/// # Ok(()) }
+/// ```
+pub struct Pages {
+    client: Client,
+    next: Option<String>,
+    walk: Walk,
+    signal: Option<AbortSignal>,
+}
+
+impl Pages {
+    /// The next page, `Ok(None)` after the last one.
+    pub async fn next_page(&mut self) -> Result<Option<Page>, Error> {
+        let Some(url) = self.next.take() else { return Ok(None) };
+        if !self.walk.admit(&url) {
+            return Ok(None);
+        }
+        let mut req = Request::new("GET", &url);
+        req.signal = self.signal.clone();
+        let resp = self.client.request(req).await?;
+        let body = resp.data;
+        let items: Array = if Array::is_array(&body) {
+            body.clone().unchecked_into()
+        } else {
+            let d = get(&body, "data");
+            if Array::is_array(&d) {
+                d.unchecked_into()
+            } else {
+                Array::new()
+            }
+        };
+        let meta = get(&body, "meta");
+        let num = |a: &str, b: &str| get(&meta, a).as_f64().or_else(|| get(&meta, b).as_f64());
+        let page_meta = PageMeta {
+            next_cursor: get(&meta, "next_cursor").as_string(),
+            next: get(&meta, "next").as_string(),
+            page: num("current_page", "page"),
+            last_page: num("last_page", "total_pages"),
+        };
+        let link = resp.headers.get("link").ok().flatten();
+        self.next = match next_page(&page_meta, link.as_deref(), items.length() as usize) {
+            Next::Done => None,
+            Next::Param(name, value) => Some(set_query_param(&url, name, &value)),
+            Next::Url(u) => Some(if u.starts_with('/') && !u.starts_with("//") {
+                format!("{}{}", origin_of(&url), u)
+            } else {
+                u
+            }),
+        };
+        Ok(Some(Page { items, meta, url }))
+    }
+}
+
+fn origin_of(url: &str) -> &str {
+    let start = url.find("://").map_or(0, |i| i + 3);
+    match url[start..].find('/') {
+        Some(i) => &url[..start + i],
+        None => url,
+    }
+}
+
+impl Client {
+    /// Walks a paginated list from `path` (`meta.next_cursor`, `meta.next`,
+    /// page numbers or a `Link: rel="next"` header), at most `max_pages` pages.
+    pub fn paginate(&self, path: &str, query: Vec<(String, String)>, max_pages: u32) -> Pages {
+        Pages {
+            client: self.clone(),
+            next: Some(append_query(&self.url_for(path).unwrap_or_else(|_| path.to_string()), &query)),
+            walk: Walk::new(max_pages),
+            signal: None,
+        }
+    }
+
+    /// Reads `path` with its ETag, applies `change` to it, and writes the
+    /// result back with `If-Match`; on 409 or 412 it reads again and reapplies
+    /// `change`, up to `attempts` times in all. Never rewrites without a fresh read.
+    pub async fn update(&self, path: &str, change: &Function, method: &str, attempts: u32, signal: Option<AbortSignal>) -> Result<JsValue, Error> {
+        let attempts = attempts.max(1);
+        let mut last: Option<Error> = None;
+        for _ in 0..attempts {
+            let mut read = Request::new("GET", path);
+            read.signal = signal.clone();
+            read.cache = CacheMode::NoCache;
+            let current = self.request(read).await?;
+            let changed = change.call1(&JsValue::NULL, &current.data).map_err(|e| change_failed(path, e))?;
+            let changed = JsFuture::from(Promise::resolve(&changed)).await.map_err(|e| change_failed(path, e))?;
+            let mut write = Request::new(method, path);
+            write.body = Some(changed);
+            write.signal = signal.clone();
+            if let Some(tag) = &current.etag {
+                let h = Object::new();
+                put(&h, "If-Match", &JsValue::from_str(tag));
+                write.headers = Some(h.into());
+            }
+            match self.request(write).await {
+                Ok(resp) => return Ok(resp.data),
+                Err(e) if e.kind() == Kind::Conflict || e.status() == 412 => last = Some(e),
+                Err(e) => return Err(e),
+            }
+        }
+        Err(last.unwrap_or_else(|| Error::new(Kind::Conflict, 409, "projekt-client: update gave up")))
+    }
+}
+
+fn change_failed(path: &str, cause: JsValue) -> Error {
+    let mut e = Error::invalid_input("projekt-client: update's change function threw").with_request("GET", path);
+    e.cause = cause;
+    e
+}
+
+/// The JS side of a walk: `next()` resolves `{ data, meta, url }` or `undefined`.
+#[wasm_bindgen]
+pub struct PageWalker {
+    pages: Rc<RefCell<Option<Pages>>>,
+}
+
+#[wasm_bindgen]
+impl PageWalker {
+    /// The next page, or `undefined` after the last one.
+    pub fn next(&self) -> Promise {
+        let pages = self.pages.clone();
+        future_to_promise(async move {
+            let Some(mut walk) = pages.borrow_mut().take() else { return Ok(JsValue::UNDEFINED) };
+            let result = walk.next_page().await;
+            *pages.borrow_mut() = Some(walk);
+            match result {
+                Ok(Some(page)) => {
+                    let o = Object::new();
+                    put(&o, "data", &page.items);
+                    put(&o, "meta", &page.meta);
+                    put(&o, "url", &JsValue::from_str(&page.url));
+                    Ok(o.into())
+                }
+                Ok(None) => Ok(JsValue::UNDEFINED),
+                Err(e) => Err(e.to_js()),
+            }
+        })
+    }
+}
+
+/// Builds a walker for the JS `client.paginate(path, { query, signal, maxPages })`.
+pub(crate) fn walker(client: &Client, path: String, query: Vec<(String, String)>, options: &JsValue) -> Result<PageWalker, JsValue> {
+    let max = get(options, "maxPages");
+    let max_pages = if absent(&max) {
+        1000
+    } else {
+        match max.as_f64() {
+            Some(n) if n >= 1.0 => n.min(u32::MAX as f64) as u32,
+            _ => return Err(js_sys::TypeError::new("projekt-client: maxPages must be a number ≥ 1").into()),
+        }
+    };
+    let mut pages = client.paginate(&path, query, max_pages);
+    let signal = get(options, "signal");
+    if !absent(&signal) {
+        pages.signal = Some(
+            signal
+                .dyn_into::<AbortSignal>()
+                .map_err(|_| JsValue::from(js_sys::TypeError::new("projekt-client: signal must be an AbortSignal")))?,
+        );
+    }
+    Ok(PageWalker { pages: Rc::new(RefCell::new(Some(pages))) })
+}
