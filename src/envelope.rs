@@ -62,7 +62,12 @@ pub fn field_errors(errors: &Raw) -> Vec<(String, Vec<String>)> {
     out
 }
 
-fn flatten(prefix: &str, members: &[(String, Raw)], depth: usize, out: &mut Vec<(String, Vec<String>)>) {
+fn flatten(
+    prefix: &str,
+    members: &[(String, Raw)],
+    depth: usize,
+    out: &mut Vec<(String, Vec<String>)>,
+) {
     for (key, value) in members {
         if out.len() >= MAX_FIELDS {
             return;
@@ -176,13 +181,19 @@ mod tests {
     #[test]
     fn documented_map_is_kept_in_order() {
         let raw = Raw::Map(vec![
-            ("title".into(), Raw::List(vec![s("The title field is required")])),
+            (
+                "title".into(),
+                Raw::List(vec![s("The title field is required")]),
+            ),
             ("priority".into(), Raw::List(vec![s("a"), s("b")])),
         ]);
         assert_eq!(
             field_errors(&raw),
             vec![
-                ("title".into(), vec!["The title field is required".to_string()]),
+                (
+                    "title".into(),
+                    vec!["The title field is required".to_string()]
+                ),
                 ("priority".into(), vec!["a".to_string(), "b".to_string()]),
             ]
         );

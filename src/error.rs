@@ -216,7 +216,8 @@ mod tests {
 
     #[test]
     fn predicates_follow_kind() {
-        let mut e = Error::new(Kind::Validation, 422, "Validation failed").with_request("POST", "https://a.test/x");
+        let mut e = Error::new(Kind::Validation, 422, "Validation failed")
+            .with_request("POST", "https://a.test/x");
         e.field_errors = vec![("title".into(), vec!["required".into()])];
         assert!(e.is_validation() && e.is_http() && !e.is_network());
         assert_eq!(e.first("title"), Some("required"));

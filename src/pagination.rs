@@ -38,7 +38,9 @@ pub enum Next {
 pub fn link_next(header: &str) -> Option<String> {
     for part in split_links(header) {
         let part = part.trim();
-        let Some(rest) = part.strip_prefix('<') else { continue };
+        let Some(rest) = part.strip_prefix('<') else {
+            continue;
+        };
         let Some(end) = rest.find('>') else { continue };
         let target = &rest[..end];
         let params = &rest[end + 1..];
@@ -51,7 +53,10 @@ pub fn link_next(header: &str) -> Option<String> {
             else {
                 return false;
             };
-            v.trim().trim_matches('"').split_ascii_whitespace().any(|r| r.eq_ignore_ascii_case("next"))
+            v.trim()
+                .trim_matches('"')
+                .split_ascii_whitespace()
+                .any(|r| r.eq_ignore_ascii_case("next"))
         });
         if is_next && !target.is_empty() {
             return Some(target.to_string());
@@ -118,7 +123,11 @@ pub struct Walk {
 impl Walk {
     /// A walk of at most `max_pages` pages (default 1,000 in the client).
     pub fn new(max_pages: u32) -> Walk {
-        Walk { seen: HashSet::new(), pages: 0, max_pages }
+        Walk {
+            seen: HashSet::new(),
+            pages: 0,
+            max_pages,
+        }
     }
 
     /// Records that the page at `url` is about to be fetched; `false` means
@@ -143,33 +152,69 @@ mod tests {
 
     #[test]
     fn cursor_shapes() {
-        let m = PageMeta { next_cursor: Some("c10".into()), ..Default::default() };
+        let m = PageMeta {
+            next_cursor: Some("c10".into()),
+            ..Default::default()
+        };
         assert_eq!(next_page(&m, None, 5), Next::Param("cursor", "c10".into()));
-        let m = PageMeta { next: Some("c10".into()), ..Default::default() };
+        let m = PageMeta {
+            next: Some("c10".into()),
+            ..Default::default()
+        };
         assert_eq!(next_page(&m, None, 5), Next::Param("cursor", "c10".into()));
-        let m = PageMeta { next: Some("https://a.test/v1/x?cursor=2".into()), ..Default::default() };
-        assert_eq!(next_page(&m, None, 5), Next::Url("https://a.test/v1/x?cursor=2".into()));
+        let m = PageMeta {
+            next: Some("https://a.test/v1/x?cursor=2".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            next_page(&m, None, 5),
+            Next::Url("https://a.test/v1/x?cursor=2".into())
+        );
         assert_eq!(next_page(&PageMeta::default(), None, 5), Next::Done);
-        let m = PageMeta { next_cursor: Some("".into()), ..Default::default() };
+        let m = PageMeta {
+            next_cursor: Some("".into()),
+            ..Default::default()
+        };
         assert_eq!(next_page(&m, None, 5), Next::Done);
     }
 
     #[test]
     fn page_numbers() {
-        let m = PageMeta { page: Some(1.0), last_page: Some(4.0), ..Default::default() };
+        let m = PageMeta {
+            page: Some(1.0),
+            last_page: Some(4.0),
+            ..Default::default()
+        };
         assert_eq!(next_page(&m, None, 5), Next::Param("page", "2".into()));
-        let m = PageMeta { page: Some(4.0), last_page: Some(4.0), ..Default::default() };
+        let m = PageMeta {
+            page: Some(4.0),
+            last_page: Some(4.0),
+            ..Default::default()
+        };
         assert_eq!(next_page(&m, None, 5), Next::Done);
-        let m = PageMeta { page: Some(f64::NAN), last_page: Some(4.0), ..Default::default() };
+        let m = PageMeta {
+            page: Some(f64::NAN),
+            last_page: Some(4.0),
+            ..Default::default()
+        };
         assert_eq!(next_page(&m, None, 5), Next::Done);
     }
 
     #[test]
     fn link_wins_and_empty_pages_stop() {
-        let m = PageMeta { next_cursor: Some("c".into()), ..Default::default() };
-        assert_eq!(next_page(&m, Some("</x?page=2>; rel=\"next\""), 5), Next::Url("/x?page=2".into()));
+        let m = PageMeta {
+            next_cursor: Some("c".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            next_page(&m, Some("</x?page=2>; rel=\"next\""), 5),
+            Next::Url("/x?page=2".into())
+        );
         assert_eq!(next_page(&m, None, 0), Next::Done);
-        assert_eq!(link_next("<a,b>; rel=\"prev\", <c>; rel=\"next last\"").as_deref(), Some("c"));
+        assert_eq!(
+            link_next("<a,b>; rel=\"prev\", <c>; rel=\"next last\"").as_deref(),
+            Some("c")
+        );
     }
 
     #[test]

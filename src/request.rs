@@ -90,7 +90,9 @@ impl BaseUrl {
     pub fn parse(input: &str) -> Result<BaseUrl, ConfigError> {
         let s = input.trim();
         if s.is_empty() {
-            return refuse("projekt-client: baseUrl is required (e.g. \"https://api.example.com/v1\")");
+            return refuse(
+                "projekt-client: baseUrl is required (e.g. \"https://api.example.com/v1\")",
+            );
         }
         let lower = s.to_ascii_lowercase();
         let (scheme_len, https) = if lower.starts_with("https://") {
@@ -104,7 +106,9 @@ impl BaseUrl {
                 "projekt-client: baseUrl must be an absolute http(s) URL, not a relative path",
             );
         };
-        if s.bytes().any(|b| b.is_ascii_whitespace() || b.is_ascii_control()) {
+        if s.bytes()
+            .any(|b| b.is_ascii_whitespace() || b.is_ascii_control())
+        {
             return refuse("projekt-client: baseUrl must not contain whitespace");
         }
         let rest = &s[scheme_len..];
@@ -159,13 +163,23 @@ impl BaseUrl {
     /// assert!(base.join("https://evil.test/v1/x").is_err());
     /// ```
     pub fn join(&self, path: &str) -> Result<String, ConfigError> {
-        let lower_prefix: String = path.chars().take(8).collect::<String>().to_ascii_lowercase();
-        if lower_prefix.starts_with("http://") || lower_prefix.starts_with("https://") || path.starts_with("//") {
+        let lower_prefix: String = path
+            .chars()
+            .take(8)
+            .collect::<String>()
+            .to_ascii_lowercase();
+        if lower_prefix.starts_with("http://")
+            || lower_prefix.starts_with("https://")
+            || path.starts_with("//")
+        {
             let origin = self.origin();
             let same_origin = path.len() >= origin.len()
                 && path.is_char_boundary(origin.len())
                 && path[..origin.len()].eq_ignore_ascii_case(origin)
-                && matches!(path.as_bytes().get(origin.len()), None | Some(b'/' | b'?' | b'#'));
+                && matches!(
+                    path.as_bytes().get(origin.len()),
+                    None | Some(b'/' | b'?' | b'#')
+                );
             let base_path = &self.url[self.origin_len..];
             if same_origin
                 && path[origin.len()..].starts_with(base_path)
@@ -184,7 +198,11 @@ impl BaseUrl {
         if path.is_empty() {
             return Ok(self.url.clone());
         }
-        let sep = if path.starts_with(['/', '?', '#']) { "" } else { "/" };
+        let sep = if path.starts_with(['/', '?', '#']) {
+            ""
+        } else {
+            "/"
+        };
         Ok(format!("{}{}{}", self.url, sep, path))
     }
 }
@@ -302,7 +320,10 @@ pub fn set_query_param(url: &str, name: &str, value: &str) -> String {
 pub fn path_of(url: &str) -> &str {
     let after_scheme = url.find("://").map(|i| i + 3).unwrap_or(0);
     let rest = &url[after_scheme..];
-    let start = rest.find('/').map(|i| after_scheme + i).unwrap_or(url.len());
+    let start = rest
+        .find('/')
+        .map(|i| after_scheme + i)
+        .unwrap_or(url.len());
     let tail = &url[start..];
     match tail.find(['?', '#']) {
         Some(i) => &tail[..i],
@@ -318,7 +339,9 @@ pub fn normalise_method(method: &str) -> Result<String, ConfigError> {
         "GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS" => Ok(upper),
         _ if !method.is_empty()
             && method.len() <= 32
-            && method.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)) =>
+            && method
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)) =>
         {
             if upper == "CONNECT" || upper == "TRACE" || upper == "TRACK" {
                 refuse("projekt-client: method is not allowed by fetch")
@@ -338,13 +361,23 @@ mod tests {
     fn tokens() {
         assert!(validate_token("pjk_live_abc123").is_ok());
         assert!(validate_token("pjk_test_x").is_ok());
-        for bad in ["", "live_abc", "Bearer pjk_live_x", "bearer pjk_live_x", "pjk_live x", "pjk_\n"] {
+        for bad in [
+            "",
+            "live_abc",
+            "Bearer pjk_live_x",
+            "bearer pjk_live_x",
+            "pjk_live x",
+            "pjk_\n",
+        ] {
             let err = validate_token(bad).unwrap_err();
             if bad.len() > 4 {
                 assert!(!err.0.contains(bad), "message echoes token: {}", err.0);
             }
         }
-        assert!(validate_token("Bearer pjk_x").unwrap_err().0.contains("Bearer"));
+        assert!(validate_token("Bearer pjk_x")
+            .unwrap_err()
+            .0
+            .contains("Bearer"));
         assert!(validate_token("").unwrap_err().0.contains("empty"));
     }
 
@@ -352,7 +385,13 @@ mod tests {
     fn org_ids() {
         assert!(validate_org_id("00000000-0000-0000-0000-000000000000").is_ok());
         assert!(validate_org_id("6F1C1C3E-2A4B-4C5D-8E9F-0A1B2C3D4E5F").is_ok());
-        for bad in ["", "x", "00000000000000000000000000000000", "00000000-0000-0000-0000-00000000000g", "{00000000-0000-0000-0000-000000000000}"] {
+        for bad in [
+            "",
+            "x",
+            "00000000000000000000000000000000",
+            "00000000-0000-0000-0000-00000000000g",
+            "{00000000-0000-0000-0000-000000000000}",
+        ] {
             assert!(validate_org_id(bad).is_err(), "{bad}");
         }
     }
@@ -363,13 +402,35 @@ mod tests {
         assert_eq!(b.as_str(), "http://127.0.0.1:8080/s/x");
         assert_eq!(b.origin(), "http://127.0.0.1:8080");
         assert!(b.is_secure_for_tokens());
-        assert!(!BaseUrl::parse("http://api.example.com").unwrap().is_secure_for_tokens());
-        assert!(BaseUrl::parse("https://api.example.com").unwrap().is_secure_for_tokens());
-        assert!(BaseUrl::parse("HTTPS://API.example.com/V1").unwrap().as_str() == "https://api.example.com/V1");
-        for bad in ["", "  ", "/v1", "api.example.com", "ftp://x.test", "javascript:alert(1)", "https://", "https://u:p@x.test", "https://x .test"] {
+        assert!(!BaseUrl::parse("http://api.example.com")
+            .unwrap()
+            .is_secure_for_tokens());
+        assert!(BaseUrl::parse("https://api.example.com")
+            .unwrap()
+            .is_secure_for_tokens());
+        assert!(
+            BaseUrl::parse("HTTPS://API.example.com/V1")
+                .unwrap()
+                .as_str()
+                == "https://api.example.com/V1"
+        );
+        for bad in [
+            "",
+            "  ",
+            "/v1",
+            "api.example.com",
+            "ftp://x.test",
+            "javascript:alert(1)",
+            "https://",
+            "https://u:p@x.test",
+            "https://x .test",
+        ] {
             assert!(BaseUrl::parse(bad).is_err(), "{bad}");
         }
-        assert!(BaseUrl::parse("ws://x.test").unwrap_err().0.contains("http"));
+        assert!(BaseUrl::parse("ws://x.test")
+            .unwrap_err()
+            .0
+            .contains("http"));
     }
 
     #[test]
@@ -377,8 +438,14 @@ mod tests {
         let b = BaseUrl::parse("https://api.test/v1").unwrap();
         assert_eq!(b.join("").unwrap(), "https://api.test/v1");
         assert_eq!(b.join("?a=1").unwrap(), "https://api.test/v1?a=1");
-        assert_eq!(b.join("https://api.test/v1/issues?page=2").unwrap(), "https://api.test/v1/issues?page=2");
-        assert_eq!(b.join("HTTPS://API.TEST/v1/issues").unwrap(), "https://api.test/v1/issues");
+        assert_eq!(
+            b.join("https://api.test/v1/issues?page=2").unwrap(),
+            "https://api.test/v1/issues?page=2"
+        );
+        assert_eq!(
+            b.join("HTTPS://API.TEST/v1/issues").unwrap(),
+            "https://api.test/v1/issues"
+        );
         assert!(b.join("https://api.test/v2/issues").is_err());
         assert!(b.join("https://api.test/v1x/issues").is_err());
         assert!(b.join("https://api.test.evil/v1").is_err());
@@ -396,7 +463,10 @@ mod tests {
             append_query("https://x.test/p#frag", &pairs),
             "https://x.test/p?q=%C3%BCn%C3%AF%20c%C3%B6d%C3%A9%20%26%20more%3D1&a%20b=#frag"
         );
-        assert_eq!(append_query("https://x.test/p?", &pairs[1..]), "https://x.test/p?a%20b=");
+        assert_eq!(
+            append_query("https://x.test/p?", &pairs[1..]),
+            "https://x.test/p?a%20b="
+        );
         assert_eq!(encode_component("😀"), "%F0%9F%98%80");
     }
 

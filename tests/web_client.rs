@@ -3,8 +3,8 @@
 #![cfg(target_arch = "wasm32")]
 
 use js_sys::Reflect;
-use projekt_client::{CacheMode, Client, ClientOptions, Kind, Request};
 use projekt_client::retry::RetryOptions;
+use projekt_client::{CacheMode, Client, ClientOptions, Kind, Request};
 use std::sync::atomic::{AtomicU32, Ordering};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -20,7 +20,8 @@ static SCOPE: AtomicU32 = AtomicU32::new(0);
 
 /// A base URL with a scope of its own, so tests never share server state.
 fn base() -> String {
-    let server = SERVER.expect("set PROJEKT_TEST_SERVER to the test server's URL (scripts/test does)");
+    let server =
+        SERVER.expect("set PROJEKT_TEST_SERVER to the test server's URL (scripts/test does)");
     let n = SCOPE.fetch_add(1, Ordering::Relaxed);
     format!("{server}/s/rust{}-{n}", js_sys::Date::now() as u64)
 }
@@ -28,7 +29,11 @@ fn base() -> String {
 fn options(base: &str) -> ClientOptions {
     ClientOptions {
         token: Some(TOKEN.into()),
-        retry: RetryOptions { limit: 3, base_delay_ms: 5.0, max_delay_ms: 200.0 },
+        retry: RetryOptions {
+            limit: 3,
+            base_delay_ms: 5.0,
+            max_delay_ms: 200.0,
+        },
         ..ClientOptions::new(base)
     }
 }
@@ -40,7 +45,10 @@ fn client() -> (Client, String) {
 
 fn no_retry() -> (Client, String) {
     let b = base();
-    let opts = ClientOptions { retry: RetryOptions::disabled(), ..options(&b) };
+    let opts = ClientOptions {
+        retry: RetryOptions::disabled(),
+        ..options(&b)
+    };
     (Client::new(opts).unwrap(), b)
 }
 
@@ -49,7 +57,10 @@ fn prop(v: &JsValue, k: &str) -> JsValue {
 }
 
 async fn server_json(url: &str) -> JsValue {
-    let resp: web_sys::Response = JsFuture::from(web_sys::window().unwrap().fetch_with_str(url)).await.unwrap().unchecked_into();
+    let resp: web_sys::Response = JsFuture::from(web_sys::window().unwrap().fetch_with_str(url))
+        .await
+        .unwrap()
+        .unchecked_into();
     JsFuture::from(resp.json().unwrap()).await.unwrap()
 }
 
@@ -63,7 +74,10 @@ async fn get_returns_parsed_json_and_sends_the_bearer_token() {
     let (c, _) = client();
     let echo = c.get("/echo?x=1").await.unwrap();
     let headers = prop(&echo, "headers");
-    assert_eq!(prop(&headers, "authorization").as_string().unwrap(), format!("Bearer {TOKEN}"));
+    assert_eq!(
+        prop(&headers, "authorization").as_string().unwrap(),
+        format!("Bearer {TOKEN}")
+    );
     assert_eq!(prop(&echo, "query").as_string().unwrap(), "x=1");
 }
 
@@ -71,9 +85,16 @@ async fn get_returns_parsed_json_and_sends_the_bearer_token() {
 async fn query_pairs_are_percent_encoded() {
     let (c, _) = client();
     let mut req = Request::new("GET", "/echo");
-    req.query = vec![("q".into(), "a b".into()), ("t".into(), "x".into()), ("t".into(), "ü".into())];
+    req.query = vec![
+        ("q".into(), "a b".into()),
+        ("t".into(), "x".into()),
+        ("t".into(), "ü".into()),
+    ];
     let resp = c.request(req).await.unwrap();
-    assert_eq!(prop(&resp.data, "query").as_string().unwrap(), "q=a%20b&t=x&t=%C3%BC");
+    assert_eq!(
+        prop(&resp.data, "query").as_string().unwrap(),
+        "q=a%20b&t=x&t=%C3%BC"
+    );
 }
 
 #[wasm_bindgen_test]
@@ -105,7 +126,10 @@ async fn every_status_row_gives_its_kind_in_rust_and_its_class_in_js() {
         assert_eq!(e.method(), "GET");
         assert_eq!(e.url(), format!("{base}/status/{status}"));
         let js = e.to_js();
-        assert!(js.is_instance_of::<js_sys::Error>(), "{status} is not an Error");
+        assert!(
+            js.is_instance_of::<js_sys::Error>(),
+            "{status} is not an Error"
+        );
         assert_eq!(prop(&js, "name").as_string().unwrap(), class);
         assert_eq!(prop(&js, "kind").as_string().unwrap(), kind.as_str());
         assert_eq!(prop(&js, "status").as_f64().unwrap(), status as f64);
@@ -136,22 +160,47 @@ async fn envelope_message_and_extras_reach_the_rust_error() {
 
 #[wasm_bindgen_test]
 async fn bodies_that_are_not_the_envelope_still_give_the_class() {
-    for body in ["html", "empty", "truncated", "text", "notstring", "array", "wrongtype", "big"] {
+    for body in [
+        "html",
+        "empty",
+        "truncated",
+        "text",
+        "notstring",
+        "array",
+        "wrongtype",
+        "big",
+    ] {
         let (c, _) = no_retry();
-        let e = c.get(&format!("/status/502?body={body}")).await.unwrap_err();
+        let e = c
+            .get(&format!("/status/502?body={body}"))
+            .await
+            .unwrap_err();
         assert!(e.is_unavailable(), "{body}: {e}");
-        assert!(e.message().contains("502"), "{body}: message {:?}", e.message());
+        assert!(
+            e.message().contains("502"),
+            "{body}: message {:?}",
+            e.message()
+        );
     }
 }
 
 #[wasm_bindgen_test]
 async fn network_timeout_abort_and_decode() {
-    let c = Client::new(ClientOptions { retry: RetryOptions::disabled(), ..ClientOptions::new("http://127.0.0.1:1/v1") }).unwrap();
+    let c = Client::new(ClientOptions {
+        retry: RetryOptions::disabled(),
+        ..ClientOptions::new("http://127.0.0.1:1/v1")
+    })
+    .unwrap();
     let e = c.get("/x").await.unwrap_err();
     assert!(e.is_network() && e.status() == 0, "{e}");
 
     let b = base();
-    let c = Client::new(ClientOptions { retry: RetryOptions::disabled(), timeout_ms: Some(150.0), ..options(&b) }).unwrap();
+    let c = Client::new(ClientOptions {
+        retry: RetryOptions::disabled(),
+        timeout_ms: Some(150.0),
+        ..options(&b)
+    })
+    .unwrap();
     let e = c.get("/slow?ms=3000").await.unwrap_err();
     assert!(e.is_timeout(), "{e}");
 
@@ -161,7 +210,10 @@ async fn network_timeout_abort_and_decode() {
     let pending = c.request(req);
     let abort = async {
         JsFuture::from(js_sys::Promise::new(&mut |resolve, _| {
-            web_sys::window().unwrap().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 30).unwrap();
+            web_sys::window()
+                .unwrap()
+                .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 30)
+                .unwrap();
         }))
         .await
         .unwrap();
@@ -170,7 +222,10 @@ async fn network_timeout_abort_and_decode() {
     let (result, _) = futures_join(pending, abort).await;
     let e = result.unwrap_err();
     assert!(e.is_aborted(), "{e}");
-    assert_eq!(prop(&e.to_js(), "cause").as_string().as_deref(), Some("stop"));
+    assert_eq!(
+        prop(&e.to_js(), "cause").as_string().as_deref(),
+        Some("stop")
+    );
 
     let (c, _) = no_retry();
     let e = c.get("/notjson").await.unwrap_err();
@@ -188,9 +243,15 @@ async fn empty_bodies_resolve_undefined() {
 #[wasm_bindgen_test]
 async fn get_is_retried_on_503_and_post_is_not() {
     let (c, base) = client();
-    let resp = c.request(Request::new("GET", "/flaky/a?fail=2&code=503")).await.unwrap();
+    let resp = c
+        .request(Request::new("GET", "/flaky/a?fail=2&code=503"))
+        .await
+        .unwrap();
     assert_eq!(resp.attempts, 3);
-    let e = c.post("/flaky/b?fail=2&code=503", &JsValue::from_str("x")).await.unwrap_err();
+    let e = c
+        .post("/flaky/b?fail=2&code=503", &JsValue::from_str("x"))
+        .await
+        .unwrap_err();
     assert!(e.is_unavailable());
     assert_eq!(e.attempts(), 1);
     assert_eq!(count(&base, "POST /flaky/b").await, 1.0);
@@ -202,7 +263,11 @@ async fn never_retried_statuses_are_sent_once() {
         let (c, base) = client();
         let e = c.get(&format!("/status/{status}")).await.unwrap_err();
         assert_eq!(e.attempts(), 1);
-        assert_eq!(count(&base, &format!("GET /status/{status}")).await, 1.0, "status {status}");
+        assert_eq!(
+            count(&base, &format!("GET /status/{status}")).await,
+            1.0,
+            "status {status}"
+        );
     }
 }
 
@@ -239,21 +304,30 @@ async fn token_is_redacted_when_the_server_echoes_it() {
 #[wasm_bindgen_test]
 fn bad_options_are_refused_without_echoing_the_token() {
     for token in ["", "live_x", "Bearer pjk_live_x"] {
-        let opts = ClientOptions { token: Some(token.into()), ..ClientOptions::new("https://api.test/v1") };
+        let opts = ClientOptions {
+            token: Some(token.into()),
+            ..ClientOptions::new("https://api.test/v1")
+        };
         let err = Client::new(opts).err().expect("refused");
         if !token.is_empty() {
             assert!(!err.0.contains(token));
         }
     }
     assert!(Client::new(ClientOptions::new("/v1")).is_err());
-    let opts = ClientOptions { org_id: Some("acme".into()), ..ClientOptions::new("https://api.test/v1") };
+    let opts = ClientOptions {
+        org_id: Some("acme".into()),
+        ..ClientOptions::new("https://api.test/v1")
+    };
     assert!(Client::new(opts).is_err());
     let (c, _) = client();
     assert!(c.set_token(Some("nope")).is_err());
 }
 
 /// Runs two futures to completion concurrently (no extra crate for one join).
-async fn futures_join<A: std::future::Future, B: std::future::Future>(a: A, b: B) -> (A::Output, B::Output) {
+async fn futures_join<A: std::future::Future, B: std::future::Future>(
+    a: A,
+    b: B,
+) -> (A::Output, B::Output) {
     use std::pin::pin;
     use std::task::Poll;
     let mut a = pin!(a);

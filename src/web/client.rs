@@ -5,10 +5,14 @@ use crate::cache::{cache_key, partition_key, Cache, CacheOptions};
 use crate::envelope::{self, Raw};
 use crate::error::Error;
 use crate::ratelimit::Gate;
-use crate::request::{append_query, path_of, validate_org_id, validate_token, BaseUrl, ConfigError};
+use crate::request::{
+    append_query, path_of, validate_org_id, validate_token, BaseUrl, ConfigError,
+};
 use crate::retry::{self, Decision, Failure, RetryHeaders, RetryOptions};
 use crate::status::{status_message, Kind};
-use crate::web::bindings::{self, abort_signal_any, abort_signal_timeout, date_now, global_fetch, json_parse};
+use crate::web::bindings::{
+    self, abort_signal_any, abort_signal_timeout, date_now, global_fetch, json_parse,
+};
 use crate::web::convert::{get, put, to_raw};
 use js_sys::{Array, Function, Object, Promise};
 use std::cell::RefCell;
@@ -267,12 +271,22 @@ impl Client {
 
     /// Bytes held by the ETag cache (the stored bodies' JSON size).
     pub fn cache_bytes(&self) -> usize {
-        self.inner.state.borrow().cache.as_ref().map_or(0, |c| c.bytes())
+        self.inner
+            .state
+            .borrow()
+            .cache
+            .as_ref()
+            .map_or(0, |c| c.bytes())
     }
 
     /// Entries held by the ETag cache.
     pub fn cache_len(&self) -> usize {
-        self.inner.state.borrow().cache.as_ref().map_or(0, |c| c.len())
+        self.inner
+            .state
+            .borrow()
+            .cache
+            .as_ref()
+            .map_or(0, |c| c.len())
     }
 
     /// `path` joined onto the base URL (absolute URLs must lie inside it).
@@ -328,9 +342,17 @@ impl Client {
 
     /// Sends one request through the gate, retries and cache.
     pub async fn request(&self, req: Request) -> Result<Response, Error> {
-        let method = crate::request::normalise_method(if req.method.is_empty() { "GET" } else { &req.method })
+        let method = crate::request::normalise_method(if req.method.is_empty() {
+            "GET"
+        } else {
+            &req.method
+        })
+        .map_err(|e| Error::invalid_input(e.0))?;
+        let joined = self
+            .inner
+            .base
+            .join(&req.path)
             .map_err(|e| Error::invalid_input(e.0))?;
-        let joined = self.inner.base.join(&req.path).map_err(|e| Error::invalid_input(e.0))?;
         let url = append_query(&joined, &req.query);
         let headers = build_headers(req.headers.as_ref()).map_err(|e| {
             let mut err = Error::invalid_input("projekt-client: headers must be a Headers object, a plain object or an array of pairs");
@@ -340,7 +362,9 @@ impl Client {
         let body = match &req.body {
             Some(b) if !b.is_undefined() => {
                 let text = bindings::json_stringify(b).map_err(|e| {
-                    let mut err = Error::invalid_input("projekt-client: the request body cannot be serialised as JSON");
+                    let mut err = Error::invalid_input(
+                        "projekt-client: the request body cannot be serialised as JSON",
+                    );
                     err.cause = e;
                     err
                 })?;
@@ -402,8 +426,14 @@ impl Client {
                 && ctx.mode != CacheMode::NoStore
                 && !racing_write
                 && !user_conditional;
-            let dedup = caching && ctx.signal.is_none() && ctx.mode != CacheMode::Reload && no_custom_headers(&ctx.headers);
-            (caching, dedup.then(|| format!("{}\n{}", st.partition, cache_key(&ctx.url))))
+            let dedup = caching
+                && ctx.signal.is_none()
+                && ctx.mode != CacheMode::Reload
+                && no_custom_headers(&ctx.headers);
+            (
+                caching,
+                dedup.then(|| format!("{}\n{}", st.partition, cache_key(&ctx.url))),
+            )
         };
         if !caching {
             return self.run(&ctx, false).await.map(|(r, _)| r);
@@ -432,7 +462,11 @@ impl Client {
                     this.inner.state.borrow_mut().inflight.remove(&k);
                     Ok(JsValue::UNDEFINED)
                 });
-                self.inner.state.borrow_mut().inflight.insert(key, (promise.clone(), slot.clone()));
+                self.inner
+                    .state
+                    .borrow_mut()
+                    .inflight
+                    .insert(key, (promise.clone(), slot.clone()));
                 (promise, slot)
             }
         };
@@ -448,7 +482,11 @@ impl Client {
                 attempts: s.attempts,
             }),
             Some(Err(e)) => Err(e),
-            None => Err(Error::new(Kind::Network, 0, "projekt-client: the shared request did not finish")),
+            None => Err(Error::new(
+                Kind::Network,
+                0,
+                "projekt-client: the shared request did not finish",
+            )),
         }
     }
 
@@ -491,7 +529,8 @@ impl Client {
                         Response {
                             status: 304,
                             data: parse_text(text).unwrap_or(JsValue::UNDEFINED),
-                            headers: Headers::new().unwrap_or_else(|_| JsValue::UNDEFINED.unchecked_into()),
+                            headers: Headers::new()
+                                .unwrap_or_else(|_| JsValue::UNDEFINED.unchecked_into()),
                             etag: Some(etag.clone()),
                             from_cache: true,
                             attempts,
@@ -523,19 +562,44 @@ impl Client {
             let token = inner.state.borrow().token.clone();
             let outcome = self.attempt(ctx, token.as_deref(), timeout, caching).await;
             let resp = match outcome {
-                Attempt::Aborted(reason) => return Err(with_delays(aborted(&ctx.method, &ctx.url, attempts, reason), delays)),
+                Attempt::Aborted(reason) => {
+                    return Err(with_delays(
+                        aborted(&ctx.method, &ctx.url, attempts, reason),
+                        delays,
+                    ))
+                }
                 Attempt::Failed(failure, cause) => {
-                    let decision = retry::decide(&inner.retry, &ctx.method, has_key, failure, attempts, &RetryHeaders::default(), date_now(), bindings::math_random());
+                    let decision = retry::decide(
+                        &inner.retry,
+                        &ctx.method,
+                        has_key,
+                        failure,
+                        attempts,
+                        &RetryHeaders::default(),
+                        date_now(),
+                        bindings::math_random(),
+                    );
                     if let Decision::Retry { delay_ms } = decision {
-                        self.before_retry(ctx, attempts, delay_ms, failure, 0).await?;
+                        self.before_retry(ctx, attempts, delay_ms, failure, 0)
+                            .await?;
                         delays.push(delay_ms);
                         continue;
                     }
-                    let kind = if failure == Failure::Timeout { Kind::Timeout } else { Kind::Network };
-                    let message = if kind == Kind::Timeout {
-                        format!("projekt-client: request timed out after {} ms", timeout.unwrap_or(0.0).round())
+                    let kind = if failure == Failure::Timeout {
+                        Kind::Timeout
                     } else {
-                        format!("projekt-client: network error, no response from {}", inner.base.origin())
+                        Kind::Network
+                    };
+                    let message = if kind == Kind::Timeout {
+                        format!(
+                            "projekt-client: request timed out after {} ms",
+                            timeout.unwrap_or(0.0).round()
+                        )
+                    } else {
+                        format!(
+                            "projekt-client: network error, no response from {}",
+                            inner.base.origin()
+                        )
                     };
                     let mut err = Error::new(kind, 0, message).with_request(&ctx.method, &ctx.url);
                     err.attempts = attempts;
@@ -561,20 +625,30 @@ impl Client {
             if inner.retry.limit > 0 && (status == 429 || remaining.is_some()) {
                 let requested = retry::requested_wait_ms(&retry_headers, date_now());
                 if requested.is_some_and(|w| w <= inner.retry.max_delay_ms) {
-                    inner.state.borrow_mut().gate.observe(status, remaining.as_deref(), &retry_headers, date_now(), inner.retry.max_delay_ms);
+                    inner.state.borrow_mut().gate.observe(
+                        status,
+                        remaining.as_deref(),
+                        &retry_headers,
+                        date_now(),
+                        inner.retry.max_delay_ms,
+                    );
                 }
             }
             if (200..300).contains(&status) {
                 let etag = header("etag");
-                let (data, text) = self.read_success(ctx, &resp, status, caching, attempts, &delays).await?;
+                let (data, text) = self
+                    .read_success(ctx, &resp, status, caching, attempts, &delays)
+                    .await?;
                 if caching {
-                    let no_store = header("cache-control").is_some_and(|v| v.to_ascii_lowercase().contains("no-store"));
+                    let no_store = header("cache-control")
+                        .is_some_and(|v| v.to_ascii_lowercase().contains("no-store"));
                     let mut st = inner.state.borrow_mut();
                     let same_gen = st.generation == generation;
                     if let Some(cache) = st.cache.as_mut() {
                         match (&etag, no_store, status == 200 && same_gen) {
                             (Some(tag), false, true) if text.is_string() => {
-                                let size = text.unchecked_ref::<js_sys::JsString>().length() as usize;
+                                let size =
+                                    text.unchecked_ref::<js_sys::JsString>().length() as usize;
                                 if !cache.put(&partition, &key, tag, text.clone(), size) {
                                     cache.remove(&partition, &key);
                                 }
@@ -585,7 +659,17 @@ impl Client {
                         }
                     }
                 }
-                return Ok((Response { status, data, headers, etag, from_cache: false, attempts }, text));
+                return Ok((
+                    Response {
+                        status,
+                        data,
+                        headers,
+                        etag,
+                        from_cache: false,
+                        attempts,
+                    },
+                    text,
+                ));
             }
             if status == 304 {
                 if let Some((etag, text)) = stored {
@@ -593,7 +677,17 @@ impl Client {
                         c.get(&partition, &key);
                     }
                     let data = parse_text(&text).unwrap_or(JsValue::UNDEFINED);
-                    return Ok((Response { status, data, headers, etag: Some(etag), from_cache: true, attempts }, text));
+                    return Ok((
+                        Response {
+                            status,
+                            data,
+                            headers,
+                            etag: Some(etag),
+                            from_cache: true,
+                            attempts,
+                        },
+                        text,
+                    ));
                 }
                 if caching && !skip_conditional {
                     // Nothing stored (evicted meanwhile): ask once more, unconditionally.
@@ -602,15 +696,26 @@ impl Client {
                     continue;
                 }
                 let etag = header("etag").or(user_etag.clone());
-                return Ok((Response { status, data: JsValue::UNDEFINED, headers, etag, from_cache: false, attempts }, JsValue::UNDEFINED));
+                return Ok((
+                    Response {
+                        status,
+                        data: JsValue::UNDEFINED,
+                        headers,
+                        etag,
+                        from_cache: false,
+                        attempts,
+                    },
+                    JsValue::UNDEFINED,
+                ));
             }
             if status == 401 {
-                let mut st = inner.state.borrow_mut();
-                let p = st.partition.clone();
-                if let Some(c) = st.cache.as_mut() {
-                    c.drop_partition(&p);
+                {
+                    let mut st = inner.state.borrow_mut();
+                    let p = st.partition.clone();
+                    if let Some(c) = st.cache.as_mut() {
+                        c.drop_partition(&p);
+                    }
                 }
-                drop(st);
                 if !refreshed && inner.on_unauthorized.is_some() {
                     refreshed = true;
                     if self.refresh_token().await {
@@ -618,10 +723,20 @@ impl Client {
                     }
                 }
             }
-            let decision = retry::decide(&inner.retry, &ctx.method, has_key, Failure::Status(status), attempts, &retry_headers, date_now(), bindings::math_random());
+            let decision = retry::decide(
+                &inner.retry,
+                &ctx.method,
+                has_key,
+                Failure::Status(status),
+                attempts,
+                &retry_headers,
+                date_now(),
+                bindings::math_random(),
+            );
             if let Decision::Retry { delay_ms } = decision {
                 cancel_body(&resp);
-                self.before_retry(ctx, attempts, delay_ms, Failure::Status(status), status).await?;
+                self.before_retry(ctx, attempts, delay_ms, Failure::Status(status), status)
+                    .await?;
                 delays.push(delay_ms);
                 continue;
             }
@@ -636,7 +751,13 @@ impl Client {
     }
 
     /// One `fetch`, with the per-attempt timeout and the caller's signal.
-    async fn attempt(&self, ctx: &Ctx, token: Option<&str>, timeout: Option<f64>, caching: bool) -> Attempt {
+    async fn attempt(
+        &self,
+        ctx: &Ctx,
+        token: Option<&str>,
+        timeout: Option<f64>,
+        caching: bool,
+    ) -> Attempt {
         let init = RequestInit::new();
         init.set_method(&ctx.method);
         init.set_credentials(RequestCredentials::Omit);
@@ -684,7 +805,15 @@ impl Client {
     }
 
     /// Reads a 2xx body: `undefined` when empty, the parsed JSON otherwise.
-    async fn read_success(&self, ctx: &Ctx, resp: &web_sys::Response, status: u16, need_text: bool, attempts: u32, delays: &[f64]) -> Result<(JsValue, JsValue), Error> {
+    async fn read_success(
+        &self,
+        ctx: &Ctx,
+        resp: &web_sys::Response,
+        status: u16,
+        need_text: bool,
+        attempts: u32,
+        delays: &[f64],
+    ) -> Result<(JsValue, JsValue), Error> {
         if ctx.method == "HEAD" || status == 204 || status == 205 {
             return Ok((JsValue::UNDEFINED, JsValue::UNDEFINED));
         }
@@ -728,7 +857,12 @@ impl Client {
     /// otherwise the timeout/abort/network failure that cut it off.
     fn body_failure(&self, ctx: &Ctx, status: u16, e: JsValue) -> Error {
         if e.is_instance_of::<js_sys::SyntaxError>() {
-            let mut err = Error::new(Kind::Decode, status, format!("projekt-client: the {status} response body is not valid JSON")).with_request(&ctx.method, &ctx.url);
+            let mut err = Error::new(
+                Kind::Decode,
+                status,
+                format!("projekt-client: the {status} response body is not valid JSON"),
+            )
+            .with_request(&ctx.method, &ctx.url);
             err.cause = e;
             return err;
         }
@@ -737,11 +871,19 @@ impl Client {
                 return aborted(&ctx.method, &ctx.url, 1, s.reason());
             }
         }
-        let is_timeout = get(&e, "name").as_string().is_some_and(|n| n == "TimeoutError" || n == "AbortError");
+        let is_timeout = get(&e, "name")
+            .as_string()
+            .is_some_and(|n| n == "TimeoutError" || n == "AbortError");
         let (kind, message) = if is_timeout {
-            (Kind::Timeout, "projekt-client: the response body timed out".to_string())
+            (
+                Kind::Timeout,
+                "projekt-client: the response body timed out".to_string(),
+            )
         } else {
-            (Kind::Network, "projekt-client: the connection failed while reading the response body".to_string())
+            (
+                Kind::Network,
+                "projekt-client: the connection failed while reading the response body".to_string(),
+            )
         };
         let mut err = Error::new(kind, 0, message).with_request(&ctx.method, &ctx.url);
         err.cause = e;
@@ -749,7 +891,13 @@ impl Client {
     }
 
     /// Builds the typed error for an error status from its (untrusted) body.
-    async fn read_error(&self, ctx: &Ctx, resp: &web_sys::Response, status: u16, headers: &Headers) -> Error {
+    async fn read_error(
+        &self,
+        ctx: &Ctx,
+        resp: &web_sys::Response,
+        status: u16,
+        headers: &Headers,
+    ) -> Error {
         let kind = Kind::from_status(status).unwrap_or(Kind::Http);
         let token = self.inner.state.borrow().token.clone();
         let too_big = headers
@@ -797,10 +945,16 @@ impl Client {
                 }
             }
             Kind::Forbidden => {
-                err.reason = envelope::error_text(error_raw.as_ref()).and_then(envelope::forbidden_reason);
+                err.reason =
+                    envelope::error_text(error_raw.as_ref()).and_then(envelope::forbidden_reason);
             }
             Kind::MethodNotAllowed => {
-                err.allow = headers.get("allow").ok().flatten().map(|a| envelope::parse_allow(&a)).unwrap_or_default();
+                err.allow = headers
+                    .get("allow")
+                    .ok()
+                    .flatten()
+                    .map(|a| envelope::parse_allow(&a))
+                    .unwrap_or_default();
             }
             _ => {}
         }
@@ -810,7 +964,14 @@ impl Client {
     }
 
     /// Tells `onRetry`, then sleeps (abortable).
-    async fn before_retry(&self, ctx: &Ctx, attempts_made: u32, delay_ms: f64, failure: Failure, status: u16) -> Result<(), Error> {
+    async fn before_retry(
+        &self,
+        ctx: &Ctx,
+        attempts_made: u32,
+        delay_ms: f64,
+        failure: Failure,
+        status: u16,
+    ) -> Result<(), Error> {
         if let Some(cb) = &self.inner.on_retry {
             let info = Object::new();
             put(&info, "attempt", &JsValue::from(attempts_made + 1));
@@ -839,7 +1000,15 @@ impl Client {
     }
 
     fn timeout_error(&self, ctx: &Ctx, attempts: u32, delays: &[f64]) -> Error {
-        let mut err = Error::new(Kind::Timeout, 0, format!("projekt-client: request exceeded totalTimeoutMs ({} ms)", self.inner.total_timeout_ms.unwrap_or(0.0))).with_request(&ctx.method, &ctx.url);
+        let mut err = Error::new(
+            Kind::Timeout,
+            0,
+            format!(
+                "projekt-client: request exceeded totalTimeoutMs ({} ms)",
+                self.inner.total_timeout_ms.unwrap_or(0.0)
+            ),
+        )
+        .with_request(&ctx.method, &ctx.url);
         err.attempts = attempts;
         err.delays_ms = delays.to_vec();
         err
@@ -847,7 +1016,9 @@ impl Client {
 
     /// Asks `onUnauthorized` for a fresh token; concurrent 401s share one call.
     async fn refresh_token(&self) -> bool {
-        let Some(cb) = self.inner.on_unauthorized.clone() else { return false };
+        let Some(cb) = self.inner.on_unauthorized.clone() else {
+            return false;
+        };
         let existing = self.inner.state.borrow().refresh.clone();
         let promise = match existing {
             Some(p) => p,
@@ -864,7 +1035,11 @@ impl Client {
         let outcome = JsFuture::from(promise.clone()).await;
         {
             let mut st = self.inner.state.borrow_mut();
-            if st.refresh.as_ref().is_some_and(|p| JsValue::from(p.clone()) == JsValue::from(promise.clone())) {
+            if st
+                .refresh
+                .as_ref()
+                .is_some_and(|p| JsValue::from(p.clone()) == JsValue::from(promise.clone()))
+            {
                 st.refresh = None;
             }
         }
@@ -923,7 +1098,8 @@ fn check_transport(base: &BaseUrl, allow_insecure: bool) -> Result<(), ConfigErr
 }
 
 fn aborted(method: &str, url: &str, attempts: u32, reason: JsValue) -> Error {
-    let mut err = Error::new(Kind::Aborted, 0, "projekt-client: the request was aborted").with_request(method, url);
+    let mut err = Error::new(Kind::Aborted, 0, "projekt-client: the request was aborted")
+        .with_request(method, url);
     err.attempts = attempts;
     err.cause = reason;
     err

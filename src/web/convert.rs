@@ -53,7 +53,11 @@ pub(crate) fn to_raw(value: &JsValue, depth: usize, budget: &mut usize) -> Raw {
     if Array::is_array(value) {
         let arr: &Array = value.unchecked_ref();
         let len = arr.length().min(MAX_FIELDS as u32);
-        return Raw::List((0..len).map(|i| to_raw(&arr.get(i), depth + 1, budget)).collect());
+        return Raw::List(
+            (0..len)
+                .map(|i| to_raw(&arr.get(i), depth + 1, budget))
+                .collect(),
+        );
     }
     let obj: &Object = value.unchecked_ref();
     let keys = Object::keys(obj);
@@ -91,7 +95,11 @@ impl Error {
         let extra = Object::new();
         use crate::status::Kind;
         match self.kind {
-            Kind::Validation => put(&extra, "fieldErrors", &field_errors_object(&self.field_errors)),
+            Kind::Validation => put(
+                &extra,
+                "fieldErrors",
+                &field_errors_object(&self.field_errors),
+            ),
             Kind::Forbidden => put(
                 &extra,
                 "reason",
@@ -104,7 +112,10 @@ impl Error {
             Kind::RateLimited => put(
                 &extra,
                 "retryAfterMs",
-                &self.retry_after_ms.map(JsValue::from_f64).unwrap_or(JsValue::NULL),
+                &self
+                    .retry_after_ms
+                    .map(JsValue::from_f64)
+                    .unwrap_or(JsValue::NULL),
             ),
             _ => {}
         }
@@ -117,7 +128,11 @@ impl Error {
         if !self.headers.is_undefined() {
             put(&extra, "headers", &self.headers);
         }
-        let delays: Array = self.delays_ms.iter().map(|d| JsValue::from_f64(*d)).collect();
+        let delays: Array = self
+            .delays_ms
+            .iter()
+            .map(|d| JsValue::from_f64(*d))
+            .collect();
         put(&extra, "delays", &delays);
         bindings::make_error(
             self.kind.as_str(),

@@ -56,15 +56,22 @@ impl JsClient {
         opts.token = opt_string(options, "token", "token")?;
         opts.org_id = opt_string(options, "orgId", "orgId")?;
         if let Some(t) = opt_number(options, "timeoutMs")? {
-            opts.timeout_ms = if t == 0.0 || t.is_infinite() { None } else { Some(t) };
+            opts.timeout_ms = if t == 0.0 || t.is_infinite() {
+                None
+            } else {
+                Some(t)
+            };
         }
-        opts.total_timeout_ms = opt_number(options, "totalTimeoutMs")?.filter(|t| *t > 0.0 && t.is_finite());
+        opts.total_timeout_ms =
+            opt_number(options, "totalTimeoutMs")?.filter(|t| *t > 0.0 && t.is_finite());
         opts.retry = retry_options(&get(options, "retry"))?;
         opts.cache = cache_options(&get(options, "cache"))?;
         opts.on_retry = opt_function(options, "onRetry")?;
         opts.on_unauthorized = opt_function(options, "onUnauthorized")?;
         opts.allow_insecure_token = get(options, "allowInsecureToken").is_truthy();
-        Client::new(opts).map(|client| JsClient { client }).map_err(config)
+        Client::new(opts)
+            .map(|client| JsClient { client })
+            .map_err(config)
     }
 
     /// GET `path`; resolves the parsed JSON body (`undefined` when empty).
@@ -106,7 +113,9 @@ impl JsClient {
         } else {
             match method.as_string() {
                 Some(m) => m,
-                None => return Promise::reject(&type_error("projekt-client: method must be a string")),
+                None => {
+                    return Promise::reject(&type_error("projekt-client: method must be a string"))
+                }
             }
         };
         let body = get(&options, "body");
@@ -123,9 +132,15 @@ impl JsClient {
     /// ```
     pub fn paginate(&self, path: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
         let Some(path) = path.as_string() else {
-            return Err(type_error("projekt-client: path must be a string such as \"/issues\""));
+            return Err(type_error(
+                "projekt-client: path must be a string such as \"/issues\"",
+            ));
         };
-        let query = if absent(&options) { Vec::new() } else { query_pairs(&get(&options, "query"))? };
+        let query = if absent(&options) {
+            Vec::new()
+        } else {
+            query_pairs(&get(&options, "query"))?
+        };
         let walker = crate::web::paginate::walker(&self.client, path, query, &options)?;
         Ok(crate::web::bindings::pager(walker))
     }
@@ -139,17 +154,30 @@ impl JsClient {
             return Promise::reject(&type_error("projekt-client: path must be a string"));
         };
         let Ok(change) = change.dyn_into::<Function>() else {
-            return Promise::reject(&type_error("projekt-client: update needs a change function"));
+            return Promise::reject(&type_error(
+                "projekt-client: update needs a change function",
+            ));
         };
-        let attempts = get(&options, "attempts").as_f64().filter(|n| *n >= 1.0).map_or(3, |n| n.min(100.0) as u32);
-        let method = get(&options, "method").as_string().unwrap_or_else(|| "PUT".into()).to_ascii_uppercase();
+        let attempts = get(&options, "attempts")
+            .as_f64()
+            .filter(|n| *n >= 1.0)
+            .map_or(3, |n| n.min(100.0) as u32);
+        let method = get(&options, "method")
+            .as_string()
+            .unwrap_or_else(|| "PUT".into())
+            .to_ascii_uppercase();
         if method != "PUT" && method != "PATCH" {
-            return Promise::reject(&type_error("projekt-client: update's method must be PUT or PATCH"));
+            return Promise::reject(&type_error(
+                "projekt-client: update's method must be PUT or PATCH",
+            ));
         }
         let signal = get(&options, "signal").dyn_into::<AbortSignal>().ok();
         let client = self.client.clone();
         future_to_promise(async move {
-            client.update(&path, &change, &method, attempts, signal).await.map_err(|e| e.to_js())
+            client
+                .update(&path, &change, &method, attempts, signal)
+                .await
+                .map_err(|e| e.to_js())
         })
     }
 
@@ -187,8 +215,16 @@ impl JsClient {
     #[wasm_bindgen(js_name = cacheStats)]
     pub fn cache_stats(&self) -> JsValue {
         let o = Object::new();
-        put(&o, "entries", &JsValue::from(self.client.cache_len() as u32));
-        put(&o, "bytes", &JsValue::from(self.client.cache_bytes() as f64));
+        put(
+            &o,
+            "entries",
+            &JsValue::from(self.client.cache_len() as u32),
+        );
+        put(
+            &o,
+            "bytes",
+            &JsValue::from(self.client.cache_bytes() as f64),
+        );
         o.into()
     }
 
@@ -205,7 +241,14 @@ impl JsClient {
         &self.client
     }
 
-    fn send(&self, method: &str, path: JsValue, body: Option<JsValue>, options: JsValue, full: bool) -> Promise {
+    fn send(
+        &self,
+        method: &str,
+        path: JsValue,
+        body: Option<JsValue>,
+        options: JsValue,
+        full: bool,
+    ) -> Promise {
         let req = match build_request(method, &path, body, &options) {
             Ok(r) => r,
             Err(e) => return Promise::reject(&e),
@@ -221,9 +264,16 @@ impl JsClient {
     }
 }
 
-fn build_request(method: &str, path: &JsValue, body: Option<JsValue>, options: &JsValue) -> Result<Request, JsValue> {
+fn build_request(
+    method: &str,
+    path: &JsValue,
+    body: Option<JsValue>,
+    options: &JsValue,
+) -> Result<Request, JsValue> {
     let Some(path) = path.as_string() else {
-        return Err(type_error("projekt-client: path must be a string such as \"/issues\""));
+        return Err(type_error(
+            "projekt-client: path must be a string such as \"/issues\"",
+        ));
     };
     let mut req = Request::new(method, &path);
     req.body = body.filter(|b| !b.is_undefined());
@@ -262,7 +312,9 @@ fn query_pairs(query: &JsValue) -> Result<Vec<(String, String)>, JsValue> {
         return Ok(Vec::new());
     }
     if !query.is_object() {
-        return Err(type_error("projekt-client: query must be an object or URLSearchParams"));
+        return Err(type_error(
+            "projekt-client: query must be an object or URLSearchParams",
+        ));
     }
     let entries: Array = if is_url_search_params(query) {
         Array::from(query)
@@ -272,7 +324,9 @@ fn query_pairs(query: &JsValue) -> Result<Vec<(String, String)>, JsValue> {
     let mut pairs = Vec::new();
     for entry in entries.iter() {
         let entry: Array = entry.unchecked_into();
-        let Some(key) = entry.get(0).as_string() else { continue };
+        let Some(key) = entry.get(0).as_string() else {
+            continue;
+        };
         let value = entry.get(1);
         if Array::is_array(&value) {
             for v in Array::from(&value).iter() {
@@ -311,7 +365,14 @@ fn response_object(resp: Response) -> JsValue {
     put(&o, "status", &JsValue::from(resp.status));
     put(&o, "data", &resp.data);
     put(&o, "headers", &resp.headers);
-    put(&o, "etag", &resp.etag.map(|e| JsValue::from_str(&e)).unwrap_or(JsValue::NULL));
+    put(
+        &o,
+        "etag",
+        &resp
+            .etag
+            .map(|e| JsValue::from_str(&e))
+            .unwrap_or(JsValue::NULL),
+    );
     put(&o, "fromCache", &JsValue::from_bool(resp.from_cache));
     put(&o, "attempts", &JsValue::from(resp.attempts));
     o.into()
@@ -334,7 +395,9 @@ fn opt_number(options: &JsValue, key: &str) -> Result<Option<f64>, JsValue> {
     }
     match v.as_f64() {
         Some(n) if n >= 0.0 => Ok(Some(n)),
-        _ => Err(type_error(&format!("projekt-client: {key} must be a number of milliseconds ≥ 0"))),
+        _ => Err(type_error(&format!(
+            "projekt-client: {key} must be a number of milliseconds ≥ 0"
+        ))),
     }
 }
 
@@ -357,11 +420,15 @@ fn retry_options(v: &JsValue) -> Result<RetryOptions, JsValue> {
         return Ok(RetryOptions::disabled());
     }
     if !v.is_object() {
-        return Err(type_error("projekt-client: retry must be false or { limit, baseDelayMs, maxDelayMs }"));
+        return Err(type_error(
+            "projekt-client: retry must be false or { limit, baseDelayMs, maxDelayMs }",
+        ));
     }
     if let Some(n) = opt_number(v, "limit")? {
         if n.fract() != 0.0 || n > 100.0 {
-            return Err(type_error("projekt-client: retry.limit must be a whole number from 0 to 100"));
+            return Err(type_error(
+                "projekt-client: retry.limit must be a whole number from 0 to 100",
+            ));
         }
         r.limit = n as u32;
     }
@@ -383,7 +450,9 @@ fn cache_options(v: &JsValue) -> Result<Option<CacheOptions>, JsValue> {
         return Ok(None);
     }
     if !v.is_object() {
-        return Err(type_error("projekt-client: cache must be false or { maxEntries, maxBytes }"));
+        return Err(type_error(
+            "projekt-client: cache must be false or { maxEntries, maxBytes }",
+        ));
     }
     if let Some(n) = opt_number(v, "maxEntries")? {
         c.max_entries = n.min(1e9) as usize;

@@ -5,6 +5,6 @@ pub(crate) mod bindings;
 pub mod client;
 pub(crate) mod convert;
 pub mod exports;
-pub mod paginate;
 #[cfg(feature = "forms")]
 pub mod forms;
+pub mod paginate;

@@ -47,7 +47,9 @@ pub struct Pages {
 impl Pages {
     /// The next page, `Ok(None)` after the last one.
     pub async fn next_page(&mut self) -> Result<Option<Page>, Error> {
-        let Some(url) = self.next.take() else { return Ok(None) };
+        let Some(url) = self.next.take() else {
+            return Ok(None);
+        };
         if !self.walk.admit(&url) {
             return Ok(None);
         }
@@ -101,7 +103,10 @@ impl Client {
     pub fn paginate(&self, path: &str, query: Vec<(String, String)>, max_pages: u32) -> Pages {
         Pages {
             client: self.clone(),
-            next: Some(append_query(&self.url_for(path).unwrap_or_else(|_| path.to_string()), &query)),
+            next: Some(append_query(
+                &self.url_for(path).unwrap_or_else(|_| path.to_string()),
+                &query,
+            )),
             walk: Walk::new(max_pages),
             signal: None,
         }
@@ -110,7 +115,14 @@ impl Client {
     /// Reads `path` with its ETag, applies `change` to it, and writes the
     /// result back with `If-Match`; on 409 or 412 it reads again and reapplies
     /// `change`, up to `attempts` times in all. Never rewrites without a fresh read.
-    pub async fn update(&self, path: &str, change: &Function, method: &str, attempts: u32, signal: Option<AbortSignal>) -> Result<JsValue, Error> {
+    pub async fn update(
+        &self,
+        path: &str,
+        change: &Function,
+        method: &str,
+        attempts: u32,
+        signal: Option<AbortSignal>,
+    ) -> Result<JsValue, Error> {
         let attempts = attempts.max(1);
         let mut last: Option<Error> = None;
         for _ in 0..attempts {
@@ -118,8 +130,12 @@ impl Client {
             read.signal = signal.clone();
             read.cache = CacheMode::NoCache;
             let current = self.request(read).await?;
-            let changed = change.call1(&JsValue::NULL, &current.data).map_err(|e| change_failed(path, e))?;
-            let changed = JsFuture::from(Promise::resolve(&changed)).await.map_err(|e| change_failed(path, e))?;
+            let changed = change
+                .call1(&JsValue::NULL, &current.data)
+                .map_err(|e| change_failed(path, e))?;
+            let changed = JsFuture::from(Promise::resolve(&changed))
+                .await
+                .map_err(|e| change_failed(path, e))?;
             let mut write = Request::new(method, path);
             write.body = Some(changed);
             write.signal = signal.clone();
@@ -134,12 +150,14 @@ impl Client {
                 Err(e) => return Err(e),
             }
         }
-        Err(last.unwrap_or_else(|| Error::new(Kind::Conflict, 409, "projekt-client: update gave up")))
+        Err(last
+            .unwrap_or_else(|| Error::new(Kind::Conflict, 409, "projekt-client: update gave up")))
     }
 }
 
 fn change_failed(path: &str, cause: JsValue) -> Error {
-    let mut e = Error::invalid_input("projekt-client: update's change function threw").with_request("GET", path);
+    let mut e = Error::invalid_input("projekt-client: update's change function threw")
+        .with_request("GET", path);
     e.cause = cause;
     e
 }
@@ -156,7 +174,9 @@ impl PageWalker {
     pub fn next(&self) -> Promise {
         let pages = self.pages.clone();
         future_to_promise(async move {
-            let Some(mut walk) = pages.borrow_mut().take() else { return Ok(JsValue::UNDEFINED) };
+            let Some(mut walk) = pages.borrow_mut().take() else {
+                return Ok(JsValue::UNDEFINED);
+            };
             let result = walk.next_page().await;
             *pages.borrow_mut() = Some(walk);
             match result {
@@ -175,24 +195,35 @@ impl PageWalker {
 }
 
 /// Builds a walker for the JS `client.paginate(path, { query, signal, maxPages })`.
-pub(crate) fn walker(client: &Client, path: String, query: Vec<(String, String)>, options: &JsValue) -> Result<PageWalker, JsValue> {
+pub(crate) fn walker(
+    client: &Client,
+    path: String,
+    query: Vec<(String, String)>,
+    options: &JsValue,
+) -> Result<PageWalker, JsValue> {
     let max = get(options, "maxPages");
     let max_pages = if absent(&max) {
         1000
     } else {
         match max.as_f64() {
             Some(n) if n >= 1.0 => n.min(u32::MAX as f64) as u32,
-            _ => return Err(js_sys::TypeError::new("projekt-client: maxPages must be a number ≥ 1").into()),
+            _ => {
+                return Err(
+                    js_sys::TypeError::new("projekt-client: maxPages must be a number ≥ 1").into(),
+                )
+            }
         }
     };
     let mut pages = client.paginate(&path, query, max_pages);
     let signal = get(options, "signal");
     if !absent(&signal) {
-        pages.signal = Some(
-            signal
-                .dyn_into::<AbortSignal>()
-                .map_err(|_| JsValue::from(js_sys::TypeError::new("projekt-client: signal must be an AbortSignal")))?,
-        );
+        pages.signal = Some(signal.dyn_into::<AbortSignal>().map_err(|_| {
+            JsValue::from(js_sys::TypeError::new(
+                "projekt-client: signal must be an AbortSignal",
+            ))
+        })?);
     }
-    Ok(PageWalker { pages: Rc::new(RefCell::new(Some(pages))) })
+    Ok(PageWalker {
+        pages: Rc::new(RefCell::new(Some(pages))),
+    })
 }
