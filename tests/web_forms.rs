@@ -146,7 +146,9 @@ impl Fixture {
     }
 
     fn controls(&self, name: &str) -> Vec<HtmlElement> {
-        let list = self.form.query_selector_all("[name]").unwrap();
+        // Through the container: the form's own `querySelectorAll` may be
+        // shadowed by a control of that name.
+        let list = self.container.query_selector_all("[name]").unwrap();
         (0..list.length())
             .filter_map(|i| list.item(i))
             .map(|n| n.unchecked_into::<HtmlElement>())
@@ -155,7 +157,7 @@ impl Fixture {
     }
 
     fn created(&self) -> u32 {
-        self.form
+        self.container
             .query_selector_all("[data-projekt-created]")
             .unwrap()
             .length()
