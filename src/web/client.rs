@@ -763,7 +763,9 @@ impl Client {
         init.set_credentials(RequestCredentials::Omit);
         // With our own cache on, the browser's HTTP cache would hold a second
         // copy and could answer a revalidation itself, hiding the 304.
-        if caching || (ctx.method == "GET" && self.inner.state.borrow().cache.is_some()) {
+        // With it off, the browser's cache would still add its own
+        // If-None-Match and turn the 304 into a 200 behind our back.
+        if caching || ctx.method == "GET" {
             init.set_cache(RequestCache::NoStore);
         }
         match token {
@@ -906,8 +908,15 @@ impl Client {
             .flatten()
             .and_then(|v| v.trim().parse::<u64>().ok())
             .is_some_and(|n| n > MAX_ERROR_BODY as u64);
+        // Only a JSON body is the envelope: a proxy's page or a text/plain
+        // body gets a message made from the status.
+        let is_json = headers
+            .get("content-type")
+            .ok()
+            .flatten()
+            .map_or(true, |t| t.to_ascii_lowercase().contains("json"));
         let mut parsed = JsValue::UNDEFINED;
-        if !too_big && ctx.method != "HEAD" {
+        if !too_big && is_json && ctx.method != "HEAD" {
             if let Ok(p) = resp.text() {
                 if let Ok(text) = JsFuture::from(p).await {
                     let text: js_sys::JsString = text.unchecked_into();
