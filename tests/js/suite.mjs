@@ -1205,19 +1205,39 @@ test("retry: aborting during a retry wait rejects with AbortError within 100 ms"
   eq((await f.requests("GET", "/status/429")).length, 1, "requests the server got");
 });
 
-test("retry: waits run on timers (the event loop keeps turning during a 1 s wait)", async () => {
-  const f = fresh();
-  let ticks = 0;
-  const id = setInterval(() => { ticks += 1; }, 50);
+/** Counts event-loop turns (MessageChannel tasks, which no timer throttling delays) while `work` runs. */
+async function loopTurnsDuring(work) {
+  const ch = new MessageChannel();
+  let turns = 0;
+  let running = true;
+  let last = now();
+  ch.port1.onmessage = () => {
+    // One counted turn per ≥ 20 ms, so a blocked loop shows as few turns.
+    if (now() - last >= 20) {
+      turns += 1;
+      last = now();
+    }
+    if (running) setTimeout(() => ch.port2.postMessage(0), 0);
+  };
+  ch.port2.postMessage(0);
   const t0 = now();
   try {
-    await f.client({ retry: { limit: 1, baseDelayMs: 10, maxDelayMs: 5000 } }).get("/flaky/k?fail=1&code=429&reset=1");
+    await work();
   } finally {
-    clearInterval(id);
+    running = false;
+    ch.port1.close();
   }
-  const took = now() - t0;
-  ok(took >= 900, `precondition: the call should have waited ~1 s, took ${Math.round(took)} ms`);
-  ok(ticks >= Math.floor(took / 50) * 0.5, `only ${ticks} interval ticks in ${Math.round(took)} ms: the wait blocks the event loop`);
+  return { turns, took: now() - t0 };
+}
+
+test("retry: waits run on timers (the event loop keeps turning during a 1 s wait)", async () => {
+  const f = fresh();
+  const c = f.client({ retry: { limit: 1, baseDelayMs: 10, maxDelayMs: 5000 } });
+  const control = await loopTurnsDuring(() => sleep(1000));
+  const during = await loopTurnsDuring(() => c.get("/flaky/k?fail=1&code=429&reset=1"));
+  ok(during.took >= 900, `precondition: the call should have waited ~1 s, took ${Math.round(during.took)} ms`);
+  const expected = Math.max(1, Math.floor(control.turns * (during.took / control.took) * 0.5));
+  ok(during.turns >= expected, `only ${during.turns} event-loop turns in ${Math.round(during.took)} ms of waiting (a plain 1 s setTimeout sleep allowed ${control.turns} in ${Math.round(control.took)} ms): the wait blocks the event loop`);
 });
 
 // ================================================================ ETag cache
