@@ -53,9 +53,11 @@ function build() {
   }
   if (process.env.E2E_SKIP_BUILD === "1" && existsSync(path.join(WWW, "dist/index.html"))) return;
   if (!existsSync(path.join(WWW, "node_modules/.bin/vite")) || !existsSync(path.join(WWW, "node_modules/projekt-client"))) {
-    const ci = existsSync(path.join(WWW, "package-lock.json"));
-    console.error(`e2e: npm ${ci ? "ci" : "install"} in www/`);
-    run("npm", [ci ? "ci" : "install", "--no-audit", "--no-fund"], { cwd: WWW, stdio: ["ignore", "ignore", "inherit"] });
+    // `npm install`, not `npm ci`: vite 8 lists an optional Windows-only
+    // dependency that the registry here lacks, so the lock never has it and
+    // `npm ci` refuses the lock as out of sync. `npm install` keeps to the lock.
+    console.error("e2e: npm install in www/");
+    run("npm", ["install", "--no-audit", "--no-fund"], { cwd: WWW, stdio: ["ignore", "ignore", "inherit"] });
   }
   run(path.join(WWW, "node_modules/.bin/vite"), ["build", "--logLevel", "warn"], { cwd: WWW });
   console.error(`e2e: demo built (${since()})`);
@@ -111,7 +113,7 @@ async function main() {
     args: ["--no-sandbox", "--headless", "--disable-gpu", "--disable-dev-shm-usage"],
   });
   const page = await browser.newPage({ viewport: { width: 1100, height: 1000 } });
-  page.setDefaultTimeout(10_000);
+  page.setDefaultTimeout(20_000);
   const pageErrors = [];
   page.on("pageerror", (e) => pageErrors.push(String(e)));
   page.on("console", (m) => { if (m.type() === "error") pageErrors.push(`console: ${m.text()}`); });

@@ -8,7 +8,11 @@ import wasm from "vite-plugin-wasm";
 export default defineConfig({
   base: "./",
   plugins: [wasm()],
-  build: { target: "es2022" },
+  build: {
+    target: "es2022",
+    // On a loaded machine Rolldown prints a plugin-timing table; it is noise here.
+    rolldownOptions: { checks: { bundlerTimings: false } },
+  },
   // `npm run dev`: the API is proxied so the default `/s/demo` base works.
   server: {
     proxy: { "/s/": process.env.PROJEKT_API_ORIGIN || "http://127.0.0.1:8080" },

@@ -14,12 +14,13 @@ import {
 } from "projekt-client";
 import type {
   AnyProjektError, BindErrorsOptions, CacheMode, CacheOptions, CacheStats, ClientOptions,
-  ErrorKind, HttpMethod, ProjektErrorOptions, Query, QueryValue, RequestInitOptions,
-  RequestOptions, RequestResult, RetryInfo, RetryOptions, RetryReason,
+  ErrorKind, HttpMethod, Page, Paginated, PaginateOptions, ProjektErrorOptions, Query, QueryValue,
+  RequestInitOptions, RequestOptions, RequestResult, RetryInfo, RetryOptions, RetryReason,
+  UpdateOptions,
 } from "projekt-client";
 
 interface Item { id: number; title: string; version: number }
-interface Page<T> { data: T[]; meta: { total: number } }
+interface ItemList<T> { data: T[]; meta: { total: number } }
 
 // ------------------------------------------------------------ construction
 
@@ -76,7 +77,7 @@ export async function requests(signal: AbortSignal): Promise<void> {
   const qv: QueryValue = undefined;
   const reqOpts: RequestOptions = { query, headers: { "X-Custom": "1" }, signal, cache: "no-cache" };
 
-  const page: Page<Item> = await client.get<Page<Item>>("/items", reqOpts);
+  const page: ItemList<Item> = await client.get<ItemList<Item>>("/items", reqOpts);
   const first: Item | undefined = page.data[0];
   await client.get("/items", { query: new URLSearchParams({ page: "1", q: String(qv) }) });
 
@@ -100,7 +101,7 @@ export async function requests(signal: AbortSignal): Promise<void> {
   const attempts: number = res.attempts;
   const headers: Headers = res.headers;
   console.log(first, status, data.title, etag, fromCache, attempts, headers.get("etag"), custom);
-  const list = await client.request<Page<Item>>({ path: "/items" });
+  const list = await client.request<ItemList<Item>>({ path: "/items" });
   if (list.fromCache && list.status === 304) console.log(list.data.meta.total);
 
   client.setToken("pjk_live_other");
@@ -126,6 +127,31 @@ export async function requests(signal: AbortSignal): Promise<void> {
   client.baseUrl = "https://elsewhere.test";
 
   minimal.free();
+}
+
+// ------------------------------------------------------------ pagination, update
+
+export async function walk(signal: AbortSignal): Promise<number> {
+  const popts: PaginateOptions = { query: { per_page: 5 }, signal, maxPages: 10 };
+  const items: Paginated<Item> = client.paginate<Item>("/pages/cursor", popts);
+  let n = 0;
+  for await (const item of items) n += item.id;
+  for await (const page of client.paginate<Item>("/pages/link").pages()) {
+    const p: Page<Item> = page;
+    const meta: unknown = p.meta;
+    console.log(p.url, p.data.length, meta);
+  }
+  // @ts-expect-error maxPages is a number
+  client.paginate("/pages/next", { maxPages: "5" });
+
+  const uopts: UpdateOptions = { attempts: 3, method: "PATCH", signal };
+  const updated: Item = await client.update<Item>("/items/1", (cur) => ({ ...cur, title: cur.title + "!" }), uopts);
+  await client.update<Item>("/items/1", async (cur) => cur, { method: "PUT" });
+  // @ts-expect-error update writes with PUT or PATCH only
+  await client.update<Item>("/items/1", (cur) => cur, { method: "POST" });
+  // @ts-expect-error the change function returns the new resource
+  await client.update<Item>("/items/1", (cur) => cur.title);
+  return n + updated.version;
 }
 
 // ------------------------------------------------------------ errors by kind

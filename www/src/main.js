@@ -11,14 +11,16 @@ const api = new URL(new URLSearchParams(location.search).get("api") || "/s/demo"
 $("#api-base").textContent = api;
 
 let retryTimer = 0;
-let client, panelClient;
+let client, panelClient, timeoutClient;
 try {
   client = new Client({
     baseUrl: api,
     onRetry: ({ attempt, delayMs, reason, status }) => showRetry(attempt, delayMs, reason, status),
   });
-  // The error panel shows each failure as it comes: no retries, short timeout.
-  panelClient = new Client({ baseUrl: api, retry: false, cache: false, timeoutMs: 1500 });
+  // The error panel shows each failure as it comes: no retries, no cache; its
+  // "timeout" button uses a client that gives up after 1 s.
+  panelClient = new Client({ baseUrl: api, retry: false, cache: false });
+  timeoutClient = new Client({ baseUrl: api, retry: false, cache: false, timeoutMs: 1000 });
 } catch (e) {
   // A bad ?api= (relative to nothing, not http(s)): the constructor's TypeError.
   $("#api-base").textContent = `${api} — ${e.message}`;
@@ -112,7 +114,7 @@ $("[data-ratelimit]").addEventListener("click", async () => {
 const failures = [
   ...[400, 401, 403, 404, 405, 409, 422, 429, 500, 502, 503, 504].map((code) => [String(code), `/status/${code}`]),
   ["network", "/drop"],
-  ["timeout", "/slow?ms=5000"],
+  ["timeout", "/slow?ms=10000"],
 ];
 const buttons = $("[data-error-buttons]");
 for (const [label, path] of failures) {
@@ -142,7 +144,7 @@ async function showError(label, path) {
   for (const k of ["class", "kind", "status", "message", "extra"]) out(k, "");
   out("class", "…");
   try {
-    const data = await panelClient.get(path);
+    const data = await (label === "timeout" ? timeoutClient : panelClient).get(path);
     out("class", "(no error)");
     out("message", JSON.stringify(data));
   } catch (e) {
