@@ -9,16 +9,17 @@ use crate::status::Kind;
 /// surface gets the same data as a real `Error` subclass.
 ///
 /// ```no_run
-/// # async fn demo(client: &projekt_client::Client) {
-/// match client.get("/issues/7").await {
-///     Ok(body) => { /* … */ }
-///     Err(e) if e.is_validation() => {
-///         for (field, messages) in e.field_errors() { /* show */ }
+/// // `result` is what `Client::get` (wasm32) resolves to.
+/// fn show(result: Result<String, projekt_client::Error>) {
+///     match result {
+///         Ok(_body) => { /* … */ }
+///         Err(e) if e.is_validation() => {
+///             for (_field, _messages) in e.field_errors() { /* show */ }
+///         }
+///         Err(e) if e.is_unauthorized() => { /* sign in again */ }
+///         Err(e) => eprintln!("{e}"),
 ///     }
-///     Err(e) if e.is_unauthorized() => { /* sign in again */ }
-///     Err(e) => eprintln!("{e}"),
 /// }
-/// # }
 /// ```
 #[derive(Clone, Debug)]
 pub struct Error {
