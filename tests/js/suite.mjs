@@ -1706,6 +1706,15 @@ test("forms: fieldMessages(e) gives [field, firstMessage] pairs, [] otherwise", 
   deepEq(P.fieldMessages(new Error("x")), [], "fieldMessages(new Error)");
 });
 
+// ========================================================= paginate / update
+
+// client.paginate() and client.update() live in paginate.mjs, registered with this harness.
+try {
+  (await import("./paginate.mjs")).default({ test, P, fresh, ok, eq, deepEq, rejects, checkError, sleep, now, show, fail, header });
+} catch (e) {
+  test("paginate/update: load tests/js/paginate.mjs", () => { throw e; });
+}
+
 // ====================================================================== run
 
 await runAll();

@@ -22,7 +22,7 @@
 //! | `GET etag304` | 304 whenever `If-None-Match` is sent |
 //! | `ANY ratelimit/{key}?limit=L&reset=S` | L requests per window, then 429 until S s after the first 429 |
 //! | `POST validate` | 422 with field errors, or 201 |
-//! | `GET pages/{cursor,next,numbered,totalpages,link,buggy}` | 20 items, `per_page` (5) |
+//! | `GET pages/{cursor,next,numbered,totalpages,link,buggy}` | 20 items, `per_page` (5); ETag'd (304s keep `Link` unless `bare304=1`); `delay_ms=`; `next_as=url\|path` for `next` |
 //! | `versioned/{key}`, `POST versioned/{key}/bump` | optimistic locking (409, or 412 with `mode=412`) |
 //! | `ANY token-echo` | 401 echoing the bearer token |
 //! | `ANY fault?seed=S&i=I[&kind=NAME]` | deterministic misbehaviour, named in `X-Fault` |

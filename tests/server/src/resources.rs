@@ -6,7 +6,7 @@ use std::time::Instant;
 use serde_json::{json, Map, Value};
 
 use crate::http::{Query, Request, Response};
-use crate::routes::{envelope_text, status_response};
+use crate::routes::{envelope_text, status_response, MAX_SLEEP_MS};
 use crate::state::{RateWindow, Scope, Server, Versioned};
 
 const ITEM_ALLOW: &str = "GET, HEAD, PUT, PATCH, DELETE";
@@ -303,7 +303,45 @@ pub fn validate(s: &mut Scope, req: &Request) -> Response {
 
 const PAGE_TOTAL: usize = 20;
 
-/// `/pages/{kind}`.
+/// The request's `Host` when it is plain (`[A-Za-z0-9.:-[]]`), else the server's address.
+fn plain_host(server: &Server, req: &Request) -> String {
+    req.header("host")
+        .filter(|h| {
+            !h.is_empty()
+                && h.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b".:-[]".contains(&b))
+        })
+        .map(str::to_string)
+        .unwrap_or_else(|| format!("127.0.0.1:{}", server.port))
+}
+
+/// The raw query's parameters other than `drop`, as `&k=v…`, so that a
+/// next-page URL keeps the test's flags (only plain URL characters are kept).
+fn carried_params(req: &Request, drop: &[&str]) -> String {
+    req.query
+        .split('&')
+        .filter(|kv| !kv.is_empty())
+        .filter(|kv| !drop.contains(&kv.split('=').next().unwrap_or("")))
+        .filter(|kv| {
+            kv.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"=%-._~+,".contains(&b))
+        })
+        .map(|kv| format!("&{kv}"))
+        .collect()
+}
+
+/// A stable entity tag for a JSON body.
+fn body_etag(body: &Value) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    body.to_string().hash(&mut h);
+    format!("\"pg-{:016x}\"", h.finish())
+}
+
+/// `/pages/{kind}`. Every page has an ETag (a matching `If-None-Match` gets a
+/// 304 that still carries the `Link` header, unless `bare304=1`);
+/// `delay_ms=` delays every page; for `next`, `next_as=url|path` makes
+/// `meta.next` an absolute URL or a root-relative path instead of a cursor.
 pub fn pages(server: &Server, scope: &str, kind: &str, req: &Request, q: &Query) -> Response {
     if req.method != "GET" && req.method != "HEAD" {
         return method_not_allowed("GET, HEAD");
@@ -327,14 +365,28 @@ pub fn pages(server: &Server, scope: &str, kind: &str, req: &Request, q: &Query)
     };
     let page = q.num::<usize>("page").unwrap_or(1).max(1);
     let page_offset = (page - 1).saturating_mul(per_page).min(PAGE_TOTAL);
-    match kind {
+    let mut link = None;
+    let body = match kind {
         "cursor" | "next" => {
             let off = match cursor_offset() {
                 Ok(o) => o,
                 Err(r) => return r,
             };
             let next = if off + per_page < PAGE_TOTAL {
-                json!(format!("c{}", off + per_page))
+                let cursor = format!("c{}", off + per_page);
+                let path = || {
+                    format!(
+                        "/s/{scope}/pages/next?cursor={cursor}{}",
+                        carried_params(req, &["cursor"])
+                    )
+                };
+                match (kind, q.get("next_as")) {
+                    ("next", Some("url")) => {
+                        json!(format!("http://{}{}", plain_host(server, req), path()))
+                    }
+                    ("next", Some("path")) => json!(path()),
+                    _ => json!(cursor),
+                }
             } else {
                 Value::Null
             };
@@ -345,47 +397,41 @@ pub fn pages(server: &Server, scope: &str, kind: &str, req: &Request, q: &Query)
             };
             let mut meta = Map::new();
             meta.insert(key.into(), next);
-            Response::json(200, &json!({"data": slice(off), "meta": meta}))
+            json!({"data": slice(off), "meta": meta})
         }
-        "numbered" => Response::json(
-            200,
-            &json!({"data": slice(page_offset), "meta": {"current_page": page, "last_page": last_page}}),
-        ),
-        "totalpages" => Response::json(
-            200,
-            &json!({"data": slice(page_offset), "meta": {"page": page, "total_pages": last_page}}),
-        ),
+        "numbered" => {
+            json!({"data": slice(page_offset), "meta": {"current_page": page, "last_page": last_page}})
+        }
+        "totalpages" => {
+            json!({"data": slice(page_offset), "meta": {"page": page, "total_pages": last_page}})
+        }
         "link" => {
-            let mut resp = Response::json(200, &json!({"data": slice(page_offset), "meta": {}}));
             if page < last_page {
-                let host = req
-                    .header("host")
-                    .filter(|h| {
-                        !h.is_empty()
-                            && h.bytes()
-                                .all(|b| b.is_ascii_alphanumeric() || b".:-[]".contains(&b))
-                    })
-                    .map(str::to_string)
-                    .unwrap_or_else(|| format!("127.0.0.1:{}", server.port));
-                resp = resp.header(
-                    "Link",
-                    format!(
-                        "<http://{host}/s/{scope}/pages/link?page={}&per_page={per_page}>; rel=\"next\"",
-                        page + 1
-                    ),
-                );
+                link = Some(format!(
+                    "<http://{}/s/{scope}/pages/link?page={}&per_page={per_page}{}>; rel=\"next\"",
+                    plain_host(server, req),
+                    page + 1,
+                    carried_params(req, &["page", "per_page"])
+                ));
             }
-            resp
+            json!({"data": slice(page_offset), "meta": {}})
         }
         "buggy" => {
             let off = cursor_offset().unwrap_or(0);
-            Response::json(
-                200,
-                &json!({"data": slice(off), "meta": {"next_cursor": "same"}}),
-            )
+            json!({"data": slice(off), "meta": {"next_cursor": "same"}})
         }
-        _ => Response::error(404, "Not found"),
+        _ => return Response::error(404, "Not found"),
+    };
+    let mut resp = conditional_get(req, q, body_etag(&body), &body);
+    if let Some(link) = link {
+        if resp.status != 304 || !q.flag("bare304") {
+            resp = resp.header("Link", link);
+        }
     }
+    if let Some(ms) = q.num::<u64>("delay_ms") {
+        resp.delay = Some(std::time::Duration::from_millis(ms.min(MAX_SLEEP_MS)));
+    }
+    resp
 }
 
 fn versioned_json(key: &str, v: &Versioned) -> Value {

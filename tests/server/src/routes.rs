@@ -9,7 +9,7 @@ use crate::state::{lock, valid_scope, Server};
 use crate::{fault, resources, statics};
 
 /// Longest sleep any route accepts (ms).
-const MAX_SLEEP_MS: u64 = 120_000;
+pub const MAX_SLEEP_MS: u64 = 120_000;
 
 pub const ALLOW_METHODS: &str = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS";
 pub const ALLOW_HEADERS: &str =

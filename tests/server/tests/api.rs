@@ -423,6 +423,74 @@ fn drops_and_pages() {
 }
 
 #[test]
+fn pages_have_etags_and_next_urls() {
+    let mut c = Conn::open();
+    // Every page has an ETag; a matching If-None-Match gets a 304 that keeps
+    // the Link header, unless bare304=1.
+    let r = c.request("GET", "/s/pe/pages/link?page=2", &[], "");
+    assert_eq!(r.status, 200);
+    let tag = r.header("etag").expect("ETag on a page").to_string();
+    let link = r.header("link").unwrap().to_string();
+    let r = c.request(
+        "GET",
+        "/s/pe/pages/link?page=2",
+        &[("If-None-Match", &tag)],
+        "",
+    );
+    assert_eq!(r.status, 304);
+    assert_eq!(r.header("link"), Some(link.as_str()));
+    let r = c.request(
+        "GET",
+        "/s/pe/pages/link?page=3",
+        &[("If-None-Match", &tag)],
+        "",
+    );
+    assert_eq!(r.status, 200, "another page has another tag");
+    let r = c.request("GET", "/s/pe/pages/link?page=2&bare304=1", &[], "");
+    assert_eq!(
+        r.header("link"),
+        Some("<http://127.0.0.1/s/pe/pages/link?page=3&per_page=5&bare304=1>; rel=\"next\"")
+    );
+    let tag = r.header("etag").unwrap().to_string();
+    let r = c.request(
+        "GET",
+        "/s/pe/pages/link?page=2&bare304=1",
+        &[("If-None-Match", &tag)],
+        "",
+    );
+    assert_eq!(r.status, 304);
+    assert!(r.header("link").is_none());
+    // meta.next as a URL or a root-relative path, flags carried along.
+    let j = c
+        .request("GET", "/s/pe/pages/next?next_as=url&per_page=8", &[], "")
+        .json();
+    assert_eq!(
+        j["meta"]["next"],
+        "http://127.0.0.1/s/pe/pages/next?cursor=c8&next_as=url&per_page=8"
+    );
+    let j = c
+        .request("GET", "/s/pe/pages/next?cursor=c5&next_as=path", &[], "")
+        .json();
+    assert_eq!(j["data"][0]["id"], 6);
+    assert_eq!(
+        j["meta"]["next"],
+        "/s/pe/pages/next?cursor=c10&next_as=path"
+    );
+    let j = c
+        .request("GET", "/s/pe/pages/next?cursor=c15&next_as=path", &[], "")
+        .json();
+    assert!(j["meta"]["next"].is_null());
+    // delay_ms delays the page.
+    let t = std::time::Instant::now();
+    assert_eq!(
+        c.request("GET", "/s/pe/pages/cursor?delay_ms=150", &[], "")
+            .status,
+        200
+    );
+    assert!(t.elapsed() >= Duration::from_millis(150));
+}
+
+#[test]
 fn versioned_conflicts() {
     let mut c = Conn::open();
     let r = c.request("GET", "/s/ver/versioned/k", &[], "");
