@@ -100,7 +100,9 @@ fn flatten(
 fn collect_messages(value: &Raw, out: &mut Vec<String>) {
     match value {
         Raw::Str(s) if out.len() < MAX_MESSAGES => out.push(s.clone()),
-        Raw::Num(n) if out.len() < MAX_MESSAGES && n.is_finite() => out.push(format!("{n}")),
+        Raw::Num(n) if out.len() < MAX_MESSAGES && n.is_finite() => {
+            out.push(crate::date::format_number(*n))
+        }
         Raw::List(items) => {
             for item in items {
                 // One level only: a list of lists is not a message list.

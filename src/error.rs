@@ -41,6 +41,10 @@ pub struct Error {
     pub(crate) data: wasm_bindgen::JsValue,
     #[cfg(target_arch = "wasm32")]
     pub(crate) headers: wasm_bindgen::JsValue,
+    /// The caller's own exception (thrown by their `update` change function):
+    /// JS gets `cause` back as is, not an error of ours.
+    #[cfg(target_arch = "wasm32")]
+    pub(crate) rethrow: bool,
 }
 
 impl Error {
@@ -66,6 +70,8 @@ impl Error {
             data: wasm_bindgen::JsValue::UNDEFINED,
             #[cfg(target_arch = "wasm32")]
             headers: wasm_bindgen::JsValue::UNDEFINED,
+            #[cfg(target_arch = "wasm32")]
+            rethrow: false,
         }
     }
 

@@ -24,6 +24,7 @@
 #![deny(missing_docs)]
 
 pub mod cache;
+pub mod date;
 pub mod envelope;
 pub mod error;
 pub mod fields;

@@ -31,8 +31,6 @@
 //!   up at once rather than retry early.
 //! - An HTTP-date in the past means "now": a wait of 0.
 
-use std::time::UNIX_EPOCH;
-
 /// The largest wait reported from headers, in ms (about 31 years).
 ///
 /// Any larger value (or one that overflows `f64`) is reported as this, so the
@@ -203,9 +201,10 @@ pub fn backoff_ms(opts: &RetryOptions, retry_number: u32, random: f64) -> f64 {
     let random = if random.is_nan() {
         0.0
     } else {
-        random.clamp(0.0, 1.0)
+        // Not `f64::clamp`: its NaN assertion would link the float formatter.
+        random.max(0.0).min(1.0)
     };
-    (ceiling * random).floor().clamp(0.0, ceiling)
+    (ceiling * random).floor().max(0.0).min(ceiling)
 }
 
 /// `value` trimmed of HTTP optional whitespace.
@@ -228,8 +227,7 @@ fn parse_seconds(value: &str) -> Option<f64> {
     if digits == 0 || dots > 1 {
         return None;
     }
-    let seconds: f64 = value.parse().ok()?;
-    to_wait(seconds * 1000.0)
+    to_wait(crate::date::parse_decimal(value, 1000.0)?)
 }
 
 /// A computed wait made safe: NaN is unusable, negatives (a date in the past)
@@ -250,14 +248,8 @@ fn parse_date_wait(value: &str, now_ms: f64) -> Option<f64> {
         // Without a usable clock a date says nothing about how long to wait.
         return None;
     }
-    let time = httpdate::parse_http_date(trim_ows(value)).ok()?;
-    // `duration_since` is plain arithmetic (unlike `SystemTime::now()`), so it
-    // is fine on wasm32.
-    let date_ms = match time.duration_since(UNIX_EPOCH) {
-        Ok(after) => after.as_secs_f64() * 1000.0,
-        Err(before) => -(before.duration().as_secs_f64() * 1000.0),
-    };
-    to_wait(date_ms - now_ms)
+    let secs = crate::date::parse_http_date(trim_ows(value))?;
+    to_wait(secs as f64 * 1000.0 - now_ms)
 }
 
 /// The largest usable member of a comma-separated header value (see the

@@ -55,3 +55,10 @@ extern "C" {
     #[wasm_bindgen(js_name = __pager)]
     pub fn pager(walker: crate::web::paginate::PageWalker) -> JsValue;
 }
+
+#[wasm_bindgen(module = "/src/js/headers.js")]
+extern "C" {
+    /// A copy of `stored` with `fresh`'s headers set over it.
+    #[wasm_bindgen(js_name = __mergeHeaders)]
+    pub fn merge_headers(stored: &web_sys::Headers, fresh: &web_sys::Headers) -> web_sys::Headers;
+}

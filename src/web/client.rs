@@ -11,7 +11,7 @@ use crate::request::{
 use crate::retry::{self, Decision, Failure, RetryHeaders, RetryOptions};
 use crate::status::{status_message, Kind};
 use crate::web::bindings::{
-    self, abort_signal_any, abort_signal_timeout, date_now, global_fetch, json_parse,
+    self, abort_signal_any, abort_signal_timeout, date_now, global_fetch, json_parse, merge_headers,
 };
 use crate::web::convert::{get, put, to_raw};
 use js_sys::{Array, Function, Object, Promise};
@@ -167,7 +167,8 @@ struct State {
     token: Option<String>,
     org_id: Option<String>,
     partition: String,
-    cache: Option<Cache<JsValue>>,
+    /// Per entry: the body's text and the headers it came with.
+    cache: Option<Cache<(JsValue, Headers)>>,
     gate: Gate,
     inflight: HashMap<String, (Promise, Slot)>,
     /// Paths with a write in flight: a GET of them bypasses the cache.
@@ -517,20 +518,19 @@ impl Client {
                     st.cache
                         .as_mut()
                         .and_then(|c| c.get(&partition, &key))
-                        .map(|e| (e.etag.clone(), e.body.clone()))
+                        .map(|e| (e.etag.clone(), e.body.0.clone(), e.body.1.clone()))
                 } else {
                     None
                 };
                 (partition, key, stored)
             };
             if caching && ctx.mode == CacheMode::ForceCache {
-                if let Some((etag, text)) = &stored {
+                if let Some((etag, text, stored_headers)) = &stored {
                     return Ok((
                         Response {
                             status: 304,
                             data: parse_text(text).unwrap_or(JsValue::UNDEFINED),
-                            headers: Headers::new()
-                                .unwrap_or_else(|_| JsValue::UNDEFINED.unchecked_into()),
+                            headers: merge_headers(stored_headers, stored_headers),
                             etag: Some(etag.clone()),
                             from_cache: true,
                             attempts,
@@ -540,7 +540,7 @@ impl Client {
                 }
             }
             match &stored {
-                Some((etag, _)) => {
+                Some((etag, _, _)) => {
                     let _ = ctx.headers.set("If-None-Match", etag);
                 }
                 None if caching => {
@@ -593,7 +593,7 @@ impl Client {
                     let message = if kind == Kind::Timeout {
                         format!(
                             "projekt-client: request timed out after {} ms",
-                            timeout.unwrap_or(0.0).round()
+                            crate::date::format_number(timeout.unwrap_or(0.0).round())
                         )
                     } else {
                         format!(
@@ -649,7 +649,8 @@ impl Client {
                             (Some(tag), false, true) if text.is_string() => {
                                 let size =
                                     text.unchecked_ref::<js_sys::JsString>().length() as usize;
-                                if !cache.put(&partition, &key, tag, text.clone(), size) {
+                                let entry = (text.clone(), headers.clone());
+                                if !cache.put(&partition, &key, tag, entry, size) {
                                     cache.remove(&partition, &key);
                                 }
                             }
@@ -672,7 +673,7 @@ impl Client {
                 ));
             }
             if status == 304 {
-                if let Some((etag, text)) = stored {
+                if let Some((etag, text, stored_headers)) = stored {
                     if let Some(c) = inner.state.borrow_mut().cache.as_mut() {
                         c.get(&partition, &key);
                     }
@@ -681,7 +682,7 @@ impl Client {
                         Response {
                             status,
                             data,
-                            headers,
+                            headers: merge_headers(&stored_headers, &headers),
                             etag: Some(etag),
                             from_cache: true,
                             attempts,
@@ -1014,7 +1015,7 @@ impl Client {
             0,
             format!(
                 "projekt-client: request exceeded totalTimeoutMs ({} ms)",
-                self.inner.total_timeout_ms.unwrap_or(0.0)
+                crate::date::format_number(self.inner.total_timeout_ms.unwrap_or(0.0))
             ),
         )
         .with_request(&ctx.method, &ctx.url);

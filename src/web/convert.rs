@@ -84,11 +84,22 @@ pub(crate) fn field_errors_object(fields: &[(String, Vec<String>)]) -> Object {
 }
 
 impl Error {
+    /// What the failure came from, when JS gave one: the `fetch` rejection
+    /// of a network error, the signal's reason of an abort, the exception an
+    /// `update` change function threw. `undefined` otherwise.
+    pub fn cause(&self) -> &JsValue {
+        &self.cause
+    }
+
     /// The JS error object for this error: a real `Error` subclass instance
     /// with `name`, `kind`, `status`, `message`, `method`, `url`, `attempts`
     /// and the class-specific fields. Input errors (a bad path or option)
-    /// become a plain `TypeError`.
+    /// become a plain `TypeError`; an exception thrown by the caller's own
+    /// code (an `update` change function) is passed back unchanged.
     pub fn to_js(&self) -> JsValue {
+        if self.rethrow {
+            return self.cause.clone();
+        }
         if self.invalid_input {
             return js_sys::TypeError::new(&self.message).into();
         }

@@ -155,10 +155,13 @@ impl Client {
     }
 }
 
+/// `change` threw (or its promise rejected): Rust callers get an error with
+/// the exception as `cause`; JS callers get their own exception back.
 fn change_failed(path: &str, cause: JsValue) -> Error {
     let mut e = Error::invalid_input("projekt-client: update's change function threw")
         .with_request("GET", path);
     e.cause = cause;
+    e.rethrow = true;
     e
 }
 
