@@ -8,16 +8,13 @@
 //! stored value `V` (a `JsValue` holding the JSON text in the browser, a
 //! `String` in native tests), where it can be tested exhaustively.
 //!
-//! Why this shape: the cache is consulted on every GET, so lookups and
-//! "touch as most recently used" must be cheap. Entries sit in a two-level
-//! `HashMap` (partition → cache key → slot) so a lookup borrows the caller's
-//! `&str`s without building a tuple key, and so a whole identity can be dropped
-//! at once after a `401`. Recency is a monotonically increasing stamp per entry
-//! plus a `BTreeMap<stamp, (partition, key)>`, giving `O(log n)` touch and
-//! eviction of the least recently used entry. Nothing here reads the clock and
-//! nothing panics, whatever the input.
+//! Why this shape: the entries sit in one `Vec`, least recently used first;
+//! a lookup is a scan and a touch moves the entry to the end. With the
+//! default bound (500 entries) that costs a few microseconds next to a
+//! network round trip, and it keeps hash maps, B-trees and their code out of
+//! the `.wasm` (bundle size is a product figure). Nothing here reads the
+//! clock and nothing panics, whatever the input.
 
-use std::collections::{BTreeMap, HashMap};
 use std::hash::{DefaultHasher, Hash, Hasher};
 
 /// Bounds of the cache (`cache: { maxEntries, maxBytes }` in the JS options).
@@ -58,14 +55,15 @@ pub struct Entry<V> {
     pub size: usize,
 }
 
-/// Bookkeeping around an [`Entry`]: its recency stamp and its normalised path,
-/// precomputed so [`Cache::invalidate`] compares strings instead of re-parsing
-/// every stored URL.
+/// Bookkeeping around an [`Entry`]: whose it is, its key, and its
+/// normalised path, precomputed so [`Cache::invalidate`] compares strings
+/// instead of re-parsing every stored URL.
 #[derive(Clone, Debug)]
 struct Slot<V> {
-    entry: Entry<V>,
-    stamp: u64,
+    partition: String,
+    key: String,
     path: String,
+    entry: Entry<V>,
 }
 
 /// A bounded, least-recently-used ETag store, partitioned by identity.
@@ -78,13 +76,8 @@ struct Slot<V> {
 #[derive(Clone, Debug)]
 pub struct Cache<V> {
     opts: CacheOptions,
-    /// partition → cache key → slot. Empty inner maps are removed so that
-    /// identities that come and go leave nothing behind.
-    parts: HashMap<String, HashMap<String, Slot<V>>>,
-    /// stamp → (partition, cache key); the first entry is the least recently used.
-    order: BTreeMap<u64, (String, String)>,
-    /// The next stamp to hand out; strictly greater than every stamp in `order`.
-    next_stamp: u64,
+    /// Every entry, least recently used first.
+    slots: Vec<Slot<V>>,
     /// Sum of the stored entries' sizes.
     bytes: usize,
 }
@@ -92,16 +85,20 @@ pub struct Cache<V> {
 impl<V> Cache<V> {
     /// An empty cache with the given bounds.
     ///
-    /// Why no allocation up front: most pages issue few GETs, so the maps grow
-    /// on demand.
+    /// Why no allocation up front: most pages issue few GETs, so the list
+    /// grows on demand.
     pub fn new(opts: CacheOptions) -> Self {
         Self {
             opts,
-            parts: HashMap::new(),
-            order: BTreeMap::new(),
-            next_stamp: 0,
+            slots: Vec::new(),
             bytes: 0,
         }
+    }
+
+    fn find(&self, partition: &str, key: &str) -> Option<usize> {
+        self.slots
+            .iter()
+            .position(|s| s.key == key && s.partition == partition)
     }
 
     /// Look up the entry for `url` in `partition` and mark it most recently used.
@@ -110,23 +107,10 @@ impl<V> Cache<V> {
     /// worth keeping, so reads (not only writes) refresh recency. `url` is
     /// normalised with [`cache_key`], so query order and fragments don't matter.
     pub fn get(&mut self, partition: &str, url: &str) -> Option<&Entry<V>> {
-        let key = cache_key(url);
-        if !self
-            .parts
-            .get(partition)
-            .is_some_and(|m| m.contains_key(&key))
-        {
-            return None;
-        }
-        // Take the stamp before borrowing the slot: handing it out may
-        // renumber every entry (see `bump`).
-        let stamp = self.bump();
-        let slot = self.parts.get_mut(partition)?.get_mut(&key)?;
-        let old = std::mem::replace(&mut slot.stamp, stamp);
-        if let Some(ids) = self.order.remove(&old) {
-            self.order.insert(stamp, ids);
-        }
-        Some(&slot.entry)
+        let i = self.find(partition, &cache_key(url))?;
+        let slot = self.slots.remove(i);
+        self.slots.push(slot);
+        self.slots.last().map(|s| &s.entry)
     }
 
     /// Store `body` with its `etag` for `url` in `partition`, replacing any
@@ -150,26 +134,22 @@ impl<V> Cache<V> {
         }
         // Make room first, so `bytes + size` is computed only once it fits
         // (`bytes <= max_bytes - size`), which also rules out overflow.
-        while self.order.len() >= max_entries || self.bytes > max_bytes - size {
+        while self.slots.len() >= max_entries || self.bytes > max_bytes - size {
             if !self.evict_lru() {
                 break;
             }
         }
-        let stamp = self.bump();
         let path = path_of(&key);
-        self.parts.entry(partition.to_owned()).or_default().insert(
-            key.clone(),
-            Slot {
-                entry: Entry {
-                    etag: etag.to_owned(),
-                    body,
-                    size,
-                },
-                stamp,
-                path,
+        self.slots.push(Slot {
+            partition: partition.to_owned(),
+            key,
+            path,
+            entry: Entry {
+                etag: etag.to_owned(),
+                body,
+                size,
             },
-        );
-        self.order.insert(stamp, (partition.to_owned(), key));
+        });
         self.bytes += size;
         true
     }
@@ -187,12 +167,7 @@ impl<V> Cache<V> {
     /// Why: a `401` means the credential is no longer good, so nothing fetched
     /// under it may be served again (the contract requires it).
     pub fn drop_partition(&mut self, partition: &str) {
-        if let Some(m) = self.parts.remove(partition) {
-            for slot in m.into_values() {
-                self.order.remove(&slot.stamp);
-                self.bytes = self.bytes.saturating_sub(slot.entry.size);
-            }
-        }
+        self.drop_where(|s| s.partition == partition);
     }
 
     /// After a successful POST/PUT/PATCH/DELETE of `url`, drop, in every
@@ -215,39 +190,37 @@ impl<V> Cache<V> {
     pub fn invalidate(&mut self, url: &str) -> usize {
         let target = path_of(url);
         let parent = parent_path(&target);
-        let mut dropped = 0;
-        let order = &mut self.order;
+        self.drop_where(|s| s.path == target || parent == Some(s.path.as_str()))
+    }
+
+    /// Drop the entries `hit` picks, keeping the others' order; how many.
+    fn drop_where(&mut self, hit: impl Fn(&Slot<V>) -> bool) -> usize {
+        let before = self.slots.len();
         let bytes = &mut self.bytes;
-        self.parts.retain(|_, m| {
-            m.retain(|_, slot| {
-                let hit = slot.path == target || parent == Some(slot.path.as_str());
-                if hit {
-                    order.remove(&slot.stamp);
-                    *bytes = bytes.saturating_sub(slot.entry.size);
-                    dropped += 1;
-                }
-                !hit
-            });
-            !m.is_empty()
+        self.slots.retain(|s| {
+            let h = hit(s);
+            if h {
+                *bytes = bytes.saturating_sub(s.entry.size);
+            }
+            !h
         });
-        dropped
+        before - self.slots.len()
     }
 
     /// Drop everything (`client.clearCache()`), keeping the bounds.
     pub fn clear(&mut self) {
-        self.parts.clear();
-        self.order.clear();
+        self.slots.clear();
         self.bytes = 0;
     }
 
     /// Number of stored entries over all partitions; never above `max_entries`.
     pub fn len(&self) -> usize {
-        self.order.len()
+        self.slots.len()
     }
 
     /// Whether nothing is stored.
     pub fn is_empty(&self) -> bool {
-        self.order.is_empty()
+        self.slots.is_empty()
     }
 
     /// Sum of the stored entries' sizes; never above `max_bytes`.
@@ -267,7 +240,7 @@ impl<V> Cache<V> {
     /// entries that still fit.
     pub fn set_options(&mut self, opts: CacheOptions) {
         self.opts = opts;
-        while self.order.len() > opts.max_entries || self.bytes > opts.max_bytes {
+        while self.slots.len() > opts.max_entries || self.bytes > opts.max_bytes {
             if !self.evict_lru() {
                 break;
             }
@@ -276,62 +249,22 @@ impl<V> Cache<V> {
 
     /// Remove `(partition, key)` (key already normalised); whether it existed.
     fn remove_key(&mut self, partition: &str, key: &str) -> bool {
-        let Some(m) = self.parts.get_mut(partition) else {
+        let Some(i) = self.find(partition, key) else {
             return false;
         };
-        let Some(slot) = m.remove(key) else {
-            return false;
-        };
-        if m.is_empty() {
-            self.parts.remove(partition);
-        }
-        self.order.remove(&slot.stamp);
+        let slot = self.slots.remove(i);
         self.bytes = self.bytes.saturating_sub(slot.entry.size);
         true
     }
 
     /// Evict the least recently used entry; false when there was none.
     fn evict_lru(&mut self) -> bool {
-        let Some((_, (p, k))) = self.order.pop_first() else {
+        if self.slots.is_empty() {
             return false;
-        };
-        if let Some(m) = self.parts.get_mut(&p) {
-            if let Some(slot) = m.remove(&k) {
-                self.bytes = self.bytes.saturating_sub(slot.entry.size);
-            }
-            if m.is_empty() {
-                self.parts.remove(&p);
-            }
         }
+        let slot = self.slots.remove(0);
+        self.bytes = self.bytes.saturating_sub(slot.entry.size);
         true
-    }
-
-    /// Hand out a fresh stamp, greater than every stamp in use.
-    ///
-    /// A `u64` will not run out in practice, but rather than overflow (and
-    /// panic or reorder) the stamps are renumbered `0..len` in their current
-    /// order if it ever would.
-    fn bump(&mut self) -> u64 {
-        if self.next_stamp == u64::MAX {
-            self.renumber();
-        }
-        let stamp = self.next_stamp;
-        self.next_stamp = stamp.saturating_add(1);
-        stamp
-    }
-
-    /// Reassign stamps `0..len` keeping the recency order.
-    fn renumber(&mut self) {
-        let old = std::mem::take(&mut self.order);
-        let mut next = 0u64;
-        for (_, (p, k)) in old {
-            if let Some(slot) = self.parts.get_mut(&p).and_then(|m| m.get_mut(&k)) {
-                slot.stamp = next;
-            }
-            self.order.insert(next, (p, k));
-            next += 1;
-        }
-        self.next_stamp = next;
     }
 }
 
@@ -355,8 +288,16 @@ pub fn cache_key(url: &str) -> String {
     if params.is_empty() {
         return base.to_owned();
     }
-    // `sort_by` is stable: equal names keep their relative order.
-    params.sort_by(|a, b| param_name(a).cmp(param_name(b)));
+    // Insertion sort: stable (equal names keep their relative order), and a
+    // query's handful of parameters needs no more (nor the standard sort's
+    // code in the `.wasm`).
+    for i in 1..params.len() {
+        let mut j = i;
+        while j > 0 && param_name(params[j - 1]) > param_name(params[j]) {
+            params.swap(j - 1, j);
+            j -= 1;
+        }
+    }
     let mut out = String::with_capacity(no_fragment.len());
     out.push_str(base);
     out.push('?');
@@ -519,17 +460,16 @@ mod tests {
         );
         let mut n = 0;
         let mut sum = 0;
-        for (p, m) in &c.parts {
-            assert!(!m.is_empty(), "empty partition map left behind");
-            for (k, slot) in m {
-                n += 1;
-                sum += slot.entry.size;
-                assert_eq!(c.order.get(&slot.stamp), Some(&(p.clone(), k.clone())));
-                assert!(slot.stamp < c.next_stamp);
-                assert_eq!(slot.path, path_of(k));
-            }
+        for (i, slot) in c.slots.iter().enumerate() {
+            n += 1;
+            sum += slot.entry.size;
+            assert_eq!(slot.path, path_of(&slot.key));
+            assert_eq!(slot.key, cache_key(&slot.key));
+            let dup = c.slots[i + 1..]
+                .iter()
+                .any(|o| o.key == slot.key && o.partition == slot.partition);
+            assert!(!dup, "duplicate entry");
         }
-        assert_eq!(n, c.order.len());
         assert_eq!(sum, c.bytes());
         assert_eq!(c.is_empty(), n == 0);
     }
@@ -905,29 +845,6 @@ mod tests {
     }
 
     #[test]
-    fn stamps_renumber_instead_of_overflowing() {
-        let mut c = Cache::new(opts(3, 100));
-        c.next_stamp = u64::MAX - 2;
-        c.put("p", "/a", "e", "a".to_owned(), 1);
-        c.put("p", "/b", "e", "b".to_owned(), 1);
-        c.put("p", "/c", "e", "c".to_owned(), 1); // triggers renumbering
-        check(&c);
-        assert!(c.next_stamp < 10);
-        assert!(c.get("p", "/a").is_some());
-        c.put("p", "/d", "e", "d".to_owned(), 1); // evicts /b
-        assert!(c.get("p", "/b").is_none());
-        assert!(c.get("p", "/a").is_some());
-        check(&c);
-        // Renumbering from a get.
-        c.next_stamp = u64::MAX;
-        assert!(c.get("p", "/c").is_some());
-        check(&c);
-        c.put("p", "/e", "e", "e".to_owned(), 1); // evicts /d (a, c touched)
-        assert!(c.get("p", "/d").is_none());
-        check(&c);
-    }
-
-    #[test]
     fn set_options_shrinks() {
         let mut c = Cache::new(opts(10, 100));
         for (i, u) in ["/a", "/b", "/c", "/d"].into_iter().enumerate() {
@@ -953,7 +870,7 @@ mod tests {
         for i in 0..50 {
             c.put(&format!("p{i}"), "/a", "e", String::new(), 1);
         }
-        assert_eq!(c.parts.len(), 1);
+        assert_eq!(c.len(), 1);
         check(&c);
     }
 
@@ -1091,13 +1008,17 @@ mod tests {
                 check(&c);
                 prop_assert_eq!(c.len(), m.items.len());
                 prop_assert_eq!(c.bytes(), m.bytes());
-                let order: Vec<&(String, String)> = c.order.values().collect();
+                let order: Vec<(String, String)> = c
+                    .slots
+                    .iter()
+                    .map(|s| (s.partition.clone(), s.key.clone()))
+                    .collect();
                 let want: Vec<(String, String)> = m
                     .items
                     .iter()
                     .map(|(p, k, _)| (p.clone(), k.clone()))
                     .collect();
-                prop_assert_eq!(order, want.iter().collect::<Vec<_>>());
+                prop_assert_eq!(order, want);
             }
             Ok(())
         }

@@ -23,8 +23,6 @@
 //!
 //! Parts are compared exactly: `items.00` and `items.0` are different fields.
 
-use std::collections::HashMap;
-
 /// Path parts that are never accepted, so no key can reach `Object.prototype`.
 const FORBIDDEN_PARTS: [&str; 3] = ["__proto__", "constructor", "prototype"];
 
@@ -161,17 +159,21 @@ pub fn is_within(server_key: &str, edited_control_name: &str) -> bool {
 /// A radio group or a set of checkboxes shares one name, so a key can match
 /// several controls.
 pub fn matching_controls<S: AsRef<str>>(map: &FieldMap, control_names: &[S]) -> Vec<Vec<usize>> {
-    let mut by_parts: HashMap<Vec<String>, Vec<usize>> = HashMap::new();
-    for (index, name) in control_names.iter().enumerate() {
-        if let Some(parts) = control_parts(name.as_ref()) {
-            by_parts.entry(parts).or_default().push(index);
-        }
-    }
+    // A list, not a hash map: a form has tens of controls, and the `.wasm`
+    // is smaller without one.
+    let names: Vec<Option<Vec<String>>> = control_names
+        .iter()
+        .map(|n| control_parts(n.as_ref()))
+        .collect();
     map.iter()
-        .map(|(key, _)| {
-            key_parts(key)
-                .and_then(|parts| by_parts.get(&parts).cloned())
-                .unwrap_or_default()
+        .map(|(key, _)| match key_parts(key) {
+            Some(parts) => names
+                .iter()
+                .enumerate()
+                .filter(|(_, n)| n.as_ref() == Some(&parts))
+                .map(|(i, _)| i)
+                .collect(),
+            None => Vec::new(),
         })
         .collect()
 }

@@ -2,8 +2,6 @@
 //! when to stop. Pure, so a buggy server (a repeated cursor, a page number
 //! that never reaches the end) is caught by tests, not by a user's tab.
 
-use std::collections::HashSet;
-
 /// The `meta` members that locate the next page, as read from the body.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PageMeta {
@@ -115,7 +113,7 @@ pub fn next_page(meta: &PageMeta, link: Option<&str>, items_on_page: usize) -> N
 /// Stops a walk that would never end: a repeated next page, or `max_pages`.
 #[derive(Debug)]
 pub struct Walk {
-    seen: HashSet<String>,
+    seen: Vec<String>,
     pages: u32,
     max_pages: u32,
 }
@@ -124,7 +122,7 @@ impl Walk {
     /// A walk of at most `max_pages` pages (default 1,000 in the client).
     pub fn new(max_pages: u32) -> Walk {
         Walk {
-            seen: HashSet::new(),
+            seen: Vec::new(),
             pages: 0,
             max_pages,
         }
@@ -133,9 +131,10 @@ impl Walk {
     /// Records that the page at `url` is about to be fetched; `false` means
     /// stop (the server sent us back to a page we already had, or the bound).
     pub fn admit(&mut self, url: &str) -> bool {
-        if self.pages >= self.max_pages || !self.seen.insert(url.to_string()) {
+        if self.pages >= self.max_pages || self.seen.iter().any(|u| u == url) {
             return false;
         }
+        self.seen.push(url.to_string());
         self.pages += 1;
         true
     }

@@ -202,7 +202,9 @@ pub fn backoff_ms(opts: &RetryOptions, retry_number: u32, random: f64) -> f64 {
         0.0
     } else {
         // Not `f64::clamp`: its NaN assertion would link the float formatter.
-        random.max(0.0).min(1.0)
+        #[allow(clippy::manual_clamp)]
+        let r = random.max(0.0).min(1.0);
+        r
     };
     (ceiling * random).floor().max(0.0).min(ceiling)
 }

@@ -16,7 +16,6 @@ use crate::web::bindings::{
 use crate::web::convert::{get, put, to_raw};
 use js_sys::{Array, Function, Object, Promise};
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -170,7 +169,8 @@ struct State {
     /// Per entry: the body's text and the headers it came with.
     cache: Option<Cache<(JsValue, Headers)>>,
     gate: Gate,
-    inflight: HashMap<String, (Promise, Slot)>,
+    /// Identical GETs in flight: (partition + key, the shared run, its result).
+    inflight: Vec<(String, Promise, Slot)>,
     /// Paths with a write in flight: a GET of them bypasses the cache.
     writing: Vec<String>,
     /// Bumped by every invalidation, so a GET that raced a write does not store.
@@ -231,7 +231,7 @@ impl Client {
                     partition,
                     cache: opts.cache.map(Cache::new),
                     gate: Gate::new(),
-                    inflight: HashMap::new(),
+                    inflight: Vec::new(),
                     writing: Vec::new(),
                     generation: 0,
                     refresh: None,
@@ -442,7 +442,14 @@ impl Client {
         let Some(key) = dedup_key else {
             return self.run(&ctx, true).await.map(|(r, _)| r);
         };
-        let existing = self.inner.state.borrow().inflight.get(&key).cloned();
+        let existing = self
+            .inner
+            .state
+            .borrow()
+            .inflight
+            .iter()
+            .find(|(k, _, _)| *k == key)
+            .map(|(_, p, s)| (p.clone(), s.clone()));
         let (promise, slot) = match existing {
             Some(pair) => pair,
             None => {
@@ -460,14 +467,18 @@ impl Client {
                         attempts: resp.attempts,
                     });
                     *fill.borrow_mut() = Some(result);
-                    this.inner.state.borrow_mut().inflight.remove(&k);
+                    this.inner
+                        .state
+                        .borrow_mut()
+                        .inflight
+                        .retain(|(other, _, _)| *other != k);
                     Ok(JsValue::UNDEFINED)
                 });
                 self.inner
                     .state
                     .borrow_mut()
                     .inflight
-                    .insert(key, (promise.clone(), slot.clone()));
+                    .push((key, promise.clone(), slot.clone()));
                 (promise, slot)
             }
         };
