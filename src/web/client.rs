@@ -149,10 +149,13 @@ pub struct Response {
 }
 
 /// What a deduplicated GET shares with its followers: the body as text, so
-/// each caller parses its own copy.
+/// each caller gets its own copy, and the copy already parsed, which the
+/// first caller to read takes (no second parse in the common single-caller
+/// case).
 #[derive(Clone)]
 struct Shared {
     status: u16,
+    data: Option<JsValue>,
     text: JsValue,
     headers: Headers,
     etag: Option<String>,
@@ -460,6 +463,7 @@ impl Client {
                 let promise = wasm_bindgen_futures::future_to_promise(async move {
                     let result = this.run(&ctx, true).await.map(|(resp, text)| Shared {
                         status: resp.status,
+                        data: Some(resp.data),
                         text,
                         headers: resp.headers,
                         etag: resp.etag,
@@ -483,11 +487,21 @@ impl Client {
             }
         };
         let _ = JsFuture::from(promise).await;
-        let shared = slot.borrow().clone();
+        let shared = {
+            let mut filled = slot.borrow_mut();
+            match filled.as_mut() {
+                Some(Ok(s)) => {
+                    let first = s.data.take();
+                    Some(Ok((first, s.clone())))
+                }
+                Some(Err(e)) => Some(Err(e.clone())),
+                None => None,
+            }
+        };
         match shared {
-            Some(Ok(s)) => Ok(Response {
+            Some(Ok((first, s))) => Ok(Response {
                 status: s.status,
-                data: parse_text(&s.text).unwrap_or(JsValue::UNDEFINED),
+                data: first.unwrap_or_else(|| parse_text(&s.text).unwrap_or(JsValue::UNDEFINED)),
                 headers: s.headers,
                 etag: s.etag,
                 from_cache: s.from_cache,
@@ -858,7 +872,8 @@ impl Client {
             Err(e) => Err(e),
         };
         let text = text.map_err(|e| fail(self.body_failure(ctx, status, e)))?;
-        if text.as_string().is_some_and(|s| s.is_empty()) {
+        // Not `as_string()`: that would copy the whole body into Rust.
+        if text.unchecked_ref::<js_sys::JsString>().length() == 0 {
             return Ok((JsValue::UNDEFINED, JsValue::UNDEFINED));
         }
         match json_parse(&text) {
