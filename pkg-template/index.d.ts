@@ -23,54 +23,54 @@ export interface RetryInfo {
 
 export interface RetryOptions {
   /** Retries (not attempts): 3 allows up to 4 attempts. Default 3. */
-  limit?: number;
+  limit?: number | undefined;
   /** Backoff base for full jitter. Default 500. */
-  baseDelayMs?: number;
+  baseDelayMs?: number | undefined;
   /** Cap on any wait; a longer 429 wait rejects at once. Default 30 000. */
-  maxDelayMs?: number;
+  maxDelayMs?: number | undefined;
 }
 
 export interface CacheOptions {
   /** Default 500. */
-  maxEntries?: number;
+  maxEntries?: number | undefined;
   /** Bound on the stored bodies' JSON size. Default 8 000 000. */
-  maxBytes?: number;
+  maxBytes?: number | undefined;
 }
 
 export interface ClientOptions {
   /** Absolute http(s) URL of the API, e.g. "https://api.example.com/v1". */
   baseUrl: string;
   /** A Projekt token (`pjk_…`), sent as `Authorization: Bearer <token>`. */
-  token?: string | null;
+  token?: string | null | undefined;
   /** An org UUID, sent as `X-Org-Id`. */
-  orgId?: string | null;
+  orgId?: string | null | undefined;
   /** Per-attempt timeout. Default 10 000; 0 disables it. */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** Deadline for the whole call, retries and waits included. */
-  totalTimeoutMs?: number;
-  retry?: RetryOptions | false;
-  cache?: CacheOptions | false;
-  onRetry?: (info: RetryInfo) => void;
+  totalTimeoutMs?: number | undefined;
+  retry?: RetryOptions | false | undefined;
+  cache?: CacheOptions | false | undefined;
+  onRetry?: ((info: RetryInfo) => void) | undefined;
   /** Called on a 401; return (a promise of) a fresh token to retry once with it. */
-  onUnauthorized?: () => string | null | undefined | Promise<string | null | undefined>;
+  onUnauthorized?: (() => string | null | undefined | Promise<string | null | undefined>) | undefined;
   /** Allow a token over plain http:// to a host other than this machine. Default false. */
-  allowInsecureToken?: boolean;
+  allowInsecureToken?: boolean | undefined;
 }
 
 /** Per-request cache behaviour, after the Fetch `RequestCache` names. */
 export type CacheMode = "default" | "no-cache" | "reload" | "no-store" | "force-cache";
 
 export interface RequestOptions {
-  query?: Query;
-  headers?: HeadersInit;
-  signal?: AbortSignal;
-  cache?: CacheMode;
+  query?: Query | undefined;
+  headers?: HeadersInit | undefined;
+  signal?: AbortSignal | undefined;
+  cache?: CacheMode | undefined;
 }
 
 export interface RequestInitOptions extends RequestOptions {
-  method?: HttpMethod;
+  method?: HttpMethod | undefined;
   path: string;
-  body?: unknown;
+  body?: unknown | undefined;
 }
 
 export interface RequestResult<T = any> {
@@ -85,9 +85,9 @@ export interface RequestResult<T = any> {
 }
 
 export interface PaginateOptions {
-  query?: Query;
-  signal?: AbortSignal;
-  maxPages?: number;
+  query?: Query | undefined;
+  signal?: AbortSignal | undefined;
+  maxPages?: number | undefined;
 }
 
 export interface Page<T = any> {
@@ -102,9 +102,9 @@ export interface Paginated<T = any> extends AsyncIterable<T> {
 }
 
 export interface UpdateOptions {
-  attempts?: number;
-  method?: "PUT" | "PATCH";
-  signal?: AbortSignal;
+  attempts?: number | undefined;
+  method?: "PUT" | "PATCH" | undefined;
+  signal?: AbortSignal | undefined;
 }
 
 export interface CacheStats {
@@ -141,11 +141,11 @@ export type ErrorKind =
   | "network" | "timeout" | "aborted" | "decode";
 
 export interface ProjektErrorOptions {
-  status?: number;
-  method?: string;
-  url?: string;
-  attempts?: number;
-  cause?: unknown;
+  status?: number | undefined;
+  method?: string | undefined;
+  url?: string | undefined;
+  attempts?: number | undefined;
+  cause?: unknown | undefined;
 }
 
 /** Base class of every rejection from this package. */
@@ -228,11 +228,11 @@ export function isDecodeError(e: unknown): e is DecodeError;
 
 export interface BindErrorsOptions {
   /** Class added to invalid controls. */
-  invalidClass?: string;
+  invalidClass?: string | undefined;
   /** Focus the first invalid control (document order). Default true. */
-  focus?: boolean;
+  focus?: boolean | undefined;
   /** Turns a field's messages into the text shown. */
-  formatMessage?: (messages: string[], field: string) => string;
+  formatMessage?: (messages: string[], field: string) => string | undefined;
 }
 
 /** Shows a ValidationError on a form; returns the keys that matched no control. Anything else is ignored (returns []). */

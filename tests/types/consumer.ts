@@ -55,6 +55,19 @@ export const noExtras = new Client({
   cache: false,
   onUnauthorized: () => undefined,
 });
+// Optional options spelled out as undefined (as spreads of partial config do)
+// type-check under exactOptionalPropertyTypes.
+declare const maybeTimeout: number | undefined;
+declare const maybeSignal: AbortSignal | undefined;
+export const spelledOut = new Client({
+  baseUrl: "https://api.example.test/v1",
+  token: undefined,
+  timeoutMs: maybeTimeout,
+  retry: { limit: undefined, maxDelayMs: maybeTimeout },
+  cache: { maxEntries: undefined },
+  onRetry: undefined,
+});
+export const spelledOutGet = spelledOut.get("/issues", { signal: maybeSignal, query: undefined });
 const baseUrl: string = client.baseUrl;
 
 // @ts-expect-error baseUrl is required
