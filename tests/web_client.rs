@@ -354,3 +354,38 @@ async fn futures_join<A: std::future::Future, B: std::future::Future>(
     .await;
     (ra.unwrap(), rb.unwrap())
 }
+
+#[wasm_bindgen_test]
+async fn pages_item_by_item_yields_every_item_once_in_order() {
+    let (c, b) = no_retry();
+    let mut items = c.paginate("/pages/cursor", vec![("per_page".into(), "7".into())], 100);
+    let mut ids = Vec::new();
+    while let Some(item) = items.next_item().await.unwrap() {
+        ids.push(prop(&item, "id").as_f64().unwrap() as u32);
+    }
+    assert_eq!(ids, (1..=20).collect::<Vec<u32>>());
+    // 20 items at 7 a page: 3 requests, and none after the end.
+    assert!(items.next_item().await.unwrap().is_none());
+    let log = server_json(&format!("{b}/__log")).await;
+    let gets = js_sys::Array::from(&log)
+        .iter()
+        .filter(|e| prop(e, "path").as_string().as_deref() == Some("/pages/cursor"))
+        .count();
+    assert_eq!(gets, 3);
+}
+
+#[wasm_bindgen_test]
+async fn update_rejects_with_the_change_functions_own_error_as_cause() {
+    let (c, _) = no_retry();
+    let thrown = js_sys::Error::new("locked");
+    let t = thrown.clone();
+    let change = Closure::<dyn FnMut(JsValue) -> Result<JsValue, JsValue>>::new(
+        move |_current: JsValue| -> Result<JsValue, JsValue> { Err(t.clone().into()) },
+    );
+    let f: &js_sys::Function = change.as_ref().unchecked_ref();
+    let e = c
+        .update("/versioned/rust", f, "PUT", 3, None)
+        .await
+        .unwrap_err();
+    assert_eq!(e.cause(), &JsValue::from(thrown));
+}

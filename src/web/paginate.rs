@@ -37,14 +37,44 @@ pub struct Page {
 /// }
 /// # Ok(()) }
 /// ```
+///
+/// Or item by item, the Rust spelling of `for await (const item of …)`:
+///
+/// ```no_run
+/// # async fn demo(client: &projekt_client::Client) -> Result<(), projekt_client::Error> {
+/// let mut issues = client.paginate("/issues", vec![("state".into(), "open".into())], 50);
+/// while let Some(issue) = issues.next_item().await? {
+///     # let _ = issue;
+/// }
+/// # Ok(()) }
+/// ```
 pub struct Pages {
     client: Client,
     next: Option<String>,
     walk: Walk,
     signal: Option<AbortSignal>,
+    /// The page being handed out by [`Pages::next_item`], and the next index.
+    current: Option<(Array, u32)>,
 }
 
 impl Pages {
+    /// The next item of the list, fetching the next page when the current
+    /// one is used up; `Ok(None)` after the last item.
+    pub async fn next_item(&mut self) -> Result<Option<JsValue>, Error> {
+        loop {
+            if let Some((items, i)) = &mut self.current {
+                if *i < items.length() {
+                    *i += 1;
+                    return Ok(Some(items.get(*i - 1)));
+                }
+            }
+            match self.next_page().await? {
+                Some(page) => self.current = Some((page.items, 0)),
+                None => return Ok(None),
+            }
+        }
+    }
+
     /// The next page, `Ok(None)` after the last one.
     pub async fn next_page(&mut self) -> Result<Option<Page>, Error> {
         let Some(url) = self.next.take() else {
@@ -109,6 +139,7 @@ impl Client {
             )),
             walk: Walk::new(max_pages),
             signal: None,
+            current: None,
         }
     }
 
