@@ -156,6 +156,9 @@ pub struct Response {
 struct Shared {
     status: u16,
     data: Option<JsValue>,
+    /// The parsed body again, for followers when there is no text to parse
+    /// (a response without an ETag is not kept as text).
+    original: JsValue,
     text: JsValue,
     headers: Headers,
     etag: Option<String>,
@@ -463,7 +466,8 @@ impl Client {
                 let promise = wasm_bindgen_futures::future_to_promise(async move {
                     let result = this.run(&ctx, true).await.map(|(resp, text)| Shared {
                         status: resp.status,
-                        data: Some(resp.data),
+                        data: Some(resp.data.clone()),
+                        original: resp.data,
                         text,
                         headers: resp.headers,
                         etag: resp.etag,
@@ -501,7 +505,7 @@ impl Client {
         match shared {
             Some(Ok((first, s))) => Ok(Response {
                 status: s.status,
-                data: first.unwrap_or_else(|| parse_text(&s.text).unwrap_or(JsValue::UNDEFINED)),
+                data: first.unwrap_or_else(|| copy_of(&s.text, &s.original)),
                 headers: s.headers,
                 etag: s.etag,
                 from_cache: s.from_cache,
@@ -661,8 +665,10 @@ impl Client {
             }
             if (200..300).contains(&status) {
                 let etag = header("etag");
+                // The text is kept only when it will be stored: a 200 with an ETag.
+                let keep_text = caching && status == 200 && etag.is_some();
                 let (data, text) = self
-                    .read_success(ctx, &resp, status, caching, attempts, &delays)
+                    .read_success(ctx, &resp, status, keep_text, attempts, &delays)
                     .await?;
                 if caching {
                     let no_store = header("cache-control")
@@ -1183,6 +1189,20 @@ fn affects(written: &str, path: &str) -> bool {
     }
     let parent = w.rfind('/').map_or("", |i| &w[..i]);
     p == parent
+}
+
+/// A caller's own copy of a shared body: parsed from its text, or (without
+/// text) a JSON round trip of the parsed value.
+fn copy_of(text: &JsValue, parsed: &JsValue) -> JsValue {
+    if let Some(v) = parse_text(text) {
+        return v;
+    }
+    if parsed.is_undefined() {
+        return JsValue::UNDEFINED;
+    }
+    bindings::json_stringify(parsed)
+        .and_then(|t| json_parse(&t))
+        .unwrap_or(JsValue::UNDEFINED)
 }
 
 fn parse_text(text: &JsValue) -> Option<JsValue> {
