@@ -108,14 +108,94 @@ pub fn build(name: &str) -> Response {
     }
 }
 
-/// `ANY /fault?seed=S&i=I[&kind=NAME]`.
-pub fn fault(scope: &Arc<Mutex<Scope>>, _req: &Request, q: &Query) -> Response {
-    let name = match q.get("kind").and_then(|k| FAULTS.iter().find(|f| **f == k)) {
+/// The largest `pad=` accepted, in bytes.
+pub const MAX_PAD: usize = 1 << 20;
+
+/// The faults chosen for `seed` and `i` = `from`, `from + 1`, … (`n` of them).
+pub fn plan(seed: &str, from: u64, n: u64) -> Vec<&'static str> {
+    (from..from.saturating_add(n))
+        .map(|i| choose(seed, &i.to_string()))
+        .collect()
+}
+
+/// FNV-1a, as hex: ETags made from request keys.
+fn fnv_hex(s: &str) -> String {
+    let h = s.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    format!("{h:016x}")
+}
+
+/// Faults with a JSON object body that `req=` and `pad=` extend.
+fn extensible(name: &str) -> bool {
+    matches!(
+        name,
+        "ok" | "created" | "garbage_header" | "slow_first_byte"
+    )
+}
+
+/// `ANY /fault[/…]?seed=S&i=I[&kind=NAME][&req=K][&heal=H][&etag=1][&pad=N]`.
+///
+/// - `req=K` names the request (else the key is `seed|i|kind`): the scope
+///   records every response per key (`__faults`), and success bodies echo it
+///   as `"req"`.
+/// - `heal=H`: after H responses for the key, the fault is `ok` (a retry
+///   that succeeds), marked `X-Fault-Healed: 1`.
+/// - `etag=1`: an `ok` GET carries `ETag: "f-<hash of key>-<pad>"` and a
+///   matching `If-None-Match` gets a 304.
+/// - `pad=N`: success bodies carry `"pad"` of N bytes (at most [`MAX_PAD`]).
+pub fn fault(scope: &Arc<Mutex<Scope>>, req: &Request, q: &Query) -> Response {
+    let seed = q.get("seed").unwrap_or("0");
+    let i = q.get("i").unwrap_or("0");
+    let chosen = match q.get("kind").and_then(|k| FAULTS.iter().find(|f| **f == k)) {
         Some(f) => *f,
-        None => choose(q.get("seed").unwrap_or("0"), q.get("i").unwrap_or("0")),
+        None => choose(seed, i),
     };
-    *lock(scope).faults.entry(name.to_string()).or_insert(0) += 1;
-    build(name).header("X-Fault", name)
+    let key = q
+        .get("req")
+        .map(str::to_string)
+        .unwrap_or_else(|| format!("{seed}|{i}|{}", q.get("kind").unwrap_or("")));
+    let pad = q.num::<usize>("pad").unwrap_or(0).min(MAX_PAD);
+    let mut s = lock(scope);
+    let seen = s.fault_seq.get(&key).map_or(0, Vec::len);
+    let healed = q.num::<usize>("heal").is_some_and(|h| seen >= h);
+    let name = if healed { "ok" } else { chosen };
+    let etag = (q.flag("etag") && name == "ok" && (req.method == "GET" || req.method == "HEAD"))
+        .then(|| format!("\"f-{}-{pad}\"", fnv_hex(&key)));
+    let not_modified = etag.as_ref().is_some_and(|tag| {
+        req.header("if-none-match")
+            .is_some_and(|inm| inm.split(',').any(|v| v.trim() == tag))
+    });
+    *s.faults.entry(name.to_string()).or_insert(0) += 1;
+    let served = if not_modified { "not_modified" } else { name };
+    s.fault_seq
+        .entry(key)
+        .or_default()
+        .push(format!("{} {served}", req.method));
+    drop(s);
+    let mut resp = if not_modified {
+        Response::new(304)
+    } else {
+        build(name)
+    };
+    if !not_modified && extensible(name) && (q.get("req").is_some() || pad > 0) {
+        if let Ok(serde_json::Value::Object(mut m)) = serde_json::from_slice(&resp.body) {
+            if let Some(r) = q.get("req") {
+                m.insert("req".into(), json!(r));
+            }
+            if pad > 0 {
+                m.insert("pad".into(), json!("x".repeat(pad)));
+            }
+            resp.body = serde_json::Value::Object(m).to_string().into_bytes();
+        }
+    }
+    if let Some(tag) = etag {
+        resp = resp.header("ETag", tag);
+    }
+    if healed {
+        resp = resp.header("X-Fault-Healed", "1");
+    }
+    resp.header("X-Fault", name)
 }
 
 #[cfg(test)]
@@ -130,6 +210,74 @@ mod tests {
             seen.insert(choose("42", &i.to_string()));
         }
         assert_eq!(seen.len(), FAULTS.len());
+    }
+
+    #[test]
+    fn plan_matches_choose() {
+        let p = plan("42", 10, 5);
+        assert_eq!(p.len(), 5);
+        for (k, name) in p.iter().enumerate() {
+            assert_eq!(*name, choose("42", &(10 + k).to_string()));
+        }
+    }
+
+    fn req(method: &str, inm: Option<&str>) -> Request {
+        let mut headers = Vec::new();
+        if let Some(v) = inm {
+            headers.push(("if-none-match".to_string(), v.to_string()));
+        }
+        Request {
+            method: method.into(),
+            path: "/fault".into(),
+            query: String::new(),
+            http11: true,
+            headers,
+            body: Vec::new(),
+        }
+    }
+
+    fn header<'a>(r: &'a Response, name: &str) -> Option<&'a [u8]> {
+        r.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_slice())
+    }
+
+    #[test]
+    fn heal_req_pad_etag_and_log() {
+        let scope = Arc::new(Mutex::new(Scope::new()));
+        let q = Query::parse("kind=unavailable_503&req=r1&heal=2&pad=3");
+        assert_eq!(fault(&scope, &req("POST", None), &q).status, 503);
+        assert_eq!(fault(&scope, &req("POST", None), &q).status, 503);
+        let healed = fault(&scope, &req("POST", None), &q);
+        assert_eq!(healed.status, 200);
+        assert_eq!(header(&healed, "x-fault-healed"), Some(&b"1"[..]));
+        let body: serde_json::Value = serde_json::from_slice(&healed.body).unwrap();
+        assert_eq!(
+            body,
+            json!({"ok": true, "fault": "ok", "req": "r1", "pad": "xxx"})
+        );
+
+        let q = Query::parse("kind=ok&req=c1&etag=1");
+        let first = fault(&scope, &req("GET", None), &q);
+        let tag = String::from_utf8(header(&first, "etag").unwrap().to_vec()).unwrap();
+        assert!(tag.starts_with("\"f-") && tag.ends_with("-0\""), "{tag}");
+        let again = fault(&scope, &req("GET", Some(&tag)), &q);
+        assert_eq!(again.status, 304);
+        assert_eq!(
+            fault(&scope, &req("GET", Some("\"other\"")), &q).status,
+            200
+        );
+        assert!(header(&fault(&scope, &req("PUT", None), &q), "etag").is_none());
+
+        let log = lock(&scope).faults_json();
+        assert_eq!(
+            log,
+            json!({
+                "c1": ["GET ok", "GET not_modified", "GET ok", "PUT ok"],
+                "r1": ["POST unavailable_503", "POST unavailable_503", "POST ok"],
+            })
+        );
     }
 
     #[test]

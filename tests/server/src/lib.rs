@@ -11,7 +11,7 @@
 //!
 //! | route | behaviour |
 //! |---|---|
-//! | `GET __log`, `GET __counts`, `ANY __reset` | the scope's log / counters (`total`, `by_path`, `rate_limited`, `posts`, `faults`) / forget the scope. Also `/__log?scope=X` etc. and `/__health` outside scopes |
+//! | `GET __log`, `GET __counts`, `GET __faults`, `ANY __reset` | the scope's log / counters (`total`, `by_path`, `rate_limited`, `posts`, `faults`) / `/fault` responses per request key / forget the scope. Also `/__log?scope=X` etc., `/__health` and `/__faultplan?seed=S&from=F&n=N` (the fault names `/fault` picks for `i` = F…F+N−1) outside scopes |
 //! | `ANY echo` | the request as JSON |
 //! | `ANY status/{code}` | that status; `body=envelope\|html\|empty\|truncated\|text\|notstring\|array\|big\|wrongtype\|custom`, `msg=org\|session\|<text>`, `allow=`, `reset=`, `retry_after=`, `retry_after_date=<secs>`, `remaining=`, `limit=`, `etag=`, `cache_control=`, `location=`, `nostore=1`, `errors=<json>`, `echo_token=1`, `delay_ms=` |
 //! | `ANY flaky/{key}?fail=N&code=C` | first N requests like `status/C`, then `{"ok":true,"attempt":k}` (201 for POST) |
@@ -25,7 +25,8 @@
 //! | `GET pages/{cursor,next,numbered,totalpages,link,buggy}` | 20 items, `per_page` (5); ETag'd (304s keep `Link` unless `bare304=1`); `delay_ms=`; `next_as=url\|path` for `next` |
 //! | `versioned/{key}`, `POST versioned/{key}/bump` | optimistic locking (409, or 412 with `mode=412`) |
 //! | `ANY token-echo` | 401 echoing the bearer token |
-//! | `ANY fault?seed=S&i=I[&kind=NAME]` | deterministic misbehaviour, named in `X-Fault` |
+//! | `ANY fault[/…]?seed=S&i=I[&kind=NAME][&req=K][&heal=H][&etag=1][&pad=N]` | deterministic misbehaviour, named in `X-Fault`; per-key log (`__faults`), `ok` after H responses for the key, ETag/304 on `ok` GETs, padded bodies (see `fault.rs`) |
+//! | `GET whoami?delay_ms=&lax304=1` | `{"who": digest of Authorization + X-Org-Id}`, ETag'd; `lax304` answers 304 to any `If-None-Match` |
 
 pub mod fault;
 pub mod http;

@@ -8,6 +8,9 @@ use crate::http::{bodiless, Mode, Query, Request, Response};
 use crate::state::{lock, valid_scope, Server};
 use crate::{fault, resources, statics};
 
+/// Most faults one `/__faultplan` answer lists.
+pub const MAX_PLAN: u64 = 100_000;
+
 /// Longest sleep any route accepts (ms).
 pub const MAX_SLEEP_MS: u64 = 120_000;
 
@@ -80,6 +83,15 @@ fn global_internal(server: &Server, req: &Request) -> Response {
         return Response::json(200, &json!({"ok": true, "port": server.port}));
     }
     let q = req.params();
+    if req.path == "/__faultplan" {
+        let seed = q.get("seed").unwrap_or("0");
+        let from = q.num::<u64>("from").unwrap_or(0);
+        let n = q.num::<u64>("n").unwrap_or(100).min(MAX_PLAN);
+        return Response::json(
+            200,
+            &json!({"seed": seed, "from": from, "faults": fault::plan(seed, from, n)}),
+        );
+    }
     let Some(scope) = q.get("scope").filter(|s| valid_scope(s)) else {
         return Response::error(400, "Missing or invalid ?scope=");
     };
@@ -93,6 +105,10 @@ fn internal(server: &Server, scope: &str, name: &str) -> Option<Response> {
         "__counts" => Some(Response::json(
             200,
             &lock(&server.scope(scope)).counts_json(),
+        )),
+        "__faults" => Some(Response::json(
+            200,
+            &lock(&server.scope(scope)).faults_json(),
         )),
         "__reset" => {
             server.reset_scope(scope);
@@ -176,7 +192,8 @@ fn scoped(server: &Server, scope_name: &str, sub: &str, req: &Request) -> Respon
         ["pages", kind] => resources::pages(server, scope_name, kind, req, &q),
         ["versioned", key] => resources::versioned(&mut lock(&scope), key, req, &q),
         ["versioned", key, "bump"] => resources::versioned_bump(&mut lock(&scope), key, req),
-        ["fault"] => fault::fault(&scope, req, &q),
+        ["fault", ..] => fault::fault(&scope, req, &q),
+        ["whoami"] => whoami(req, &q),
         _ => Response::error(404, "Not found"),
     };
     if m == "OPTIONS"
@@ -202,6 +219,38 @@ pub fn parse_status(s: &str) -> Option<u16> {
 
 fn sleep_param(q: &Query, key: &str) -> Duration {
     Duration::from_millis(q.num::<u64>(key).unwrap_or(0).min(MAX_SLEEP_MS))
+}
+
+/// `GET whoami[?delay_ms=][&lax304=1]`: `{"who": <digest of Authorization
+/// and X-Org-Id>}` with `ETag: "who-<digest>"`. A matching `If-None-Match`
+/// gets a 304; with `lax304=1` *any* `If-None-Match` does (a server whose
+/// tags do not depend on the caller), so a client that sent one identity's
+/// tag for another would be handed the wrong body.
+fn whoami(req: &Request, q: &Query) -> Response {
+    let ident = format!(
+        "{}\n{}",
+        req.header("authorization").unwrap_or(""),
+        req.header("x-org-id").unwrap_or("")
+    );
+    let who = format!(
+        "{:016x}",
+        ident.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        })
+    );
+    let tag = format!("\"who-{who}\"");
+    let inm = req.header("if-none-match");
+    let matches = inm.is_some_and(|v| q.flag("lax304") || v.split(',').any(|t| t.trim() == tag));
+    let mut resp = if matches {
+        Response::new(304)
+    } else {
+        Response::json(200, &json!({ "who": who }))
+    };
+    resp = resp.header("ETag", &tag);
+    if let Some(ms) = q.num::<u64>("delay_ms") {
+        resp.delay = Some(Duration::from_millis(ms.min(MAX_SLEEP_MS)));
+    }
+    resp
 }
 
 fn echo(req: &Request, sub: &str) -> Response {

@@ -88,6 +88,9 @@ pub struct Scope {
     pub rate_limited: u64,
     pub posts: BTreeMap<String, u64>,
     pub faults: BTreeMap<String, u64>,
+    /// `/fault` responses per request key (`req=`, else `seed|i|kind`), in
+    /// order, as `"METHOD fault"`: what `__faults` reports and `heal=` counts.
+    pub fault_seq: HashMap<String, Vec<String>>,
     pub flaky: HashMap<String, u64>,
     pub ratelimits: HashMap<String, RateWindow>,
     pub items: BTreeMap<u64, Map<String, Value>>,
@@ -121,6 +124,7 @@ impl Scope {
             rate_limited: 0,
             posts: BTreeMap::new(),
             faults: BTreeMap::new(),
+            fault_seq: HashMap::new(),
             flaky: HashMap::new(),
             ratelimits: HashMap::new(),
             items,
@@ -175,6 +179,17 @@ impl Scope {
 
     pub fn log_json(&self) -> Value {
         Value::Array(self.log.iter().cloned().collect())
+    }
+
+    /// `{ key: ["GET server_500", "GET ok"], … }` for `__faults`.
+    pub fn faults_json(&self) -> Value {
+        let mut keys: Vec<&String> = self.fault_seq.keys().collect();
+        keys.sort();
+        let mut m = Map::new();
+        for k in keys {
+            m.insert(k.clone(), json!(self.fault_seq[k]));
+        }
+        Value::Object(m)
     }
 
     pub fn counts_json(&self) -> Value {

@@ -544,3 +544,76 @@ fn faults_are_named_and_posts_counted() {
         }
     }
 }
+
+#[test]
+fn fault_plan_log_and_subpaths() {
+    let plan = get("/__faultplan?seed=9&from=3&n=4").json();
+    let names: Vec<String> = plan["faults"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect();
+    let expected: Vec<String> = (3..7)
+        .map(|i| projekt_test_server::fault::choose("9", &i.to_string()).to_string())
+        .collect();
+    assert_eq!(names, expected);
+    let mut c = Conn::open();
+    let r = c.request(
+        "PUT",
+        "/s/fp/fault/w/1?kind=timeout_504&req=p1&heal=1",
+        &[],
+        "{}",
+    );
+    assert_eq!(r.status, 504);
+    let r = c.request(
+        "PUT",
+        "/s/fp/fault/w/1?kind=timeout_504&req=p1&heal=1",
+        &[],
+        "{}",
+    );
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json()["req"], "p1");
+    let log = c.request("GET", "/s/fp/__faults", &[], "").json();
+    assert_eq!(log["p1"], serde_json::json!(["PUT timeout_504", "PUT ok"]));
+}
+
+#[test]
+fn whoami_depends_on_identity_and_lax304_ignores_it() {
+    let mut c = Conn::open();
+    let a = c.request(
+        "GET",
+        "/s/who/whoami",
+        &[("Authorization", "Bearer pjk_a")],
+        "",
+    );
+    let b = c.request(
+        "GET",
+        "/s/who/whoami",
+        &[("Authorization", "Bearer pjk_b")],
+        "",
+    );
+    assert_ne!(a.json()["who"], b.json()["who"]);
+    let tag_a = a.header("etag").unwrap().to_string();
+    let r = c.request(
+        "GET",
+        "/s/who/whoami",
+        &[("Authorization", "Bearer pjk_a"), ("If-None-Match", &tag_a)],
+        "",
+    );
+    assert_eq!(r.status, 304);
+    let r = c.request(
+        "GET",
+        "/s/who/whoami",
+        &[("Authorization", "Bearer pjk_b"), ("If-None-Match", &tag_a)],
+        "",
+    );
+    assert_eq!(r.status, 200);
+    let r = c.request(
+        "GET",
+        "/s/who/whoami?lax304=1",
+        &[("Authorization", "Bearer pjk_b"), ("If-None-Match", &tag_a)],
+        "",
+    );
+    assert_eq!(r.status, 304);
+}
