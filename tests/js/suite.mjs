@@ -1715,6 +1715,18 @@ try {
   test("paginate/update: load tests/js/paginate.mjs", () => { throw e; });
 }
 
+// ================================================================= security
+
+// Token over http://, token in every error class, identities switched mid-flight (issue 8).
+try {
+  (await import("./security.mjs")).default({
+    test, P, fresh, ok, eq, deepEq, rejects, checkError, sleep, now, show, fail, header,
+    throws, checker, reachableStrings, withConsoleCapture, TOKEN, TOKEN_B, ORG, ORG_B,
+  });
+} catch (e) {
+  test("security: load tests/js/security.mjs", () => { throw e; });
+}
+
 // ====================================================================== run
 
 await runAll();
