@@ -123,10 +123,7 @@ impl BaseUrl {
         }
         let path = path.trim_end_matches('/');
         let host = host_of(authority);
-        let loopback = host == "localhost"
-            || host.ends_with(".localhost")
-            || host.starts_with("127.")
-            || host == "[::1]";
+        let loopback = is_loopback_host(&host);
         let origin = format!("{}{}", &lower[..scheme_len], authority.to_ascii_lowercase());
         Ok(BaseUrl {
             origin_len: origin.len(),
@@ -146,7 +143,9 @@ impl BaseUrl {
         &self.url[..self.origin_len]
     }
 
-    /// Whether a token may be sent here: over https, or plain http to this machine.
+    /// Whether a token may be sent here: over https, or plain http to this
+    /// machine (`localhost`, `*.localhost`, a dotted-quad `127.a.b.c`,
+    /// `[::1]`; not `127.evil.example`).
     pub fn is_secure_for_tokens(&self) -> bool {
         self.https || self.loopback
     }
@@ -353,9 +352,54 @@ pub fn normalise_method(method: &str) -> Result<String, ConfigError> {
     }
 }
 
+/// `localhost`, `*.localhost`, `[::1]`, or an IPv4 literal `127.a.b.c` (four
+/// decimal octets): a name such as `127.attacker.example` is not loopback.
+fn is_loopback_host(host: &str) -> bool {
+    let h = host.to_ascii_lowercase();
+    if h == "localhost" || h.ends_with(".localhost") || h == "[::1]" {
+        return true;
+    }
+    let octets: Vec<&str> = h.split('.').collect();
+    octets.len() == 4
+        && octets[0] == "127"
+        && octets.iter().all(|o| {
+            (1..=3).contains(&o.len())
+                && o.bytes().all(|b| b.is_ascii_digit())
+                && o.parse::<u16>().is_ok_and(|n| n <= 255)
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn loopback_is_only_this_machine() {
+        for yes in [
+            "http://localhost:8080",
+            "http://LOCALHOST",
+            "http://app.localhost/v1",
+            "http://127.0.0.1:1/x",
+            "http://127.1.2.3",
+            "http://[::1]:9/",
+        ] {
+            assert!(BaseUrl::parse(yes).unwrap().is_secure_for_tokens(), "{yes}");
+        }
+        for no in [
+            "http://127.attacker.example/v1",
+            "http://127.0.0.1.nip.io/v1",
+            "http://127.0.0.256",
+            "http://127.0.0",
+            "http://localhost.evil.test",
+            "http://example.com",
+            "http://[::2]",
+        ] {
+            assert!(!BaseUrl::parse(no).unwrap().is_secure_for_tokens(), "{no}");
+        }
+        assert!(BaseUrl::parse("https://127.attacker.example")
+            .unwrap()
+            .is_secure_for_tokens());
+    }
 
     #[test]
     fn tokens() {
