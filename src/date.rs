@@ -151,8 +151,14 @@ pub fn format_number(n: f64) -> String {
         out.push_str(&(a as u64).to_string());
         return out;
     }
-    let micros = (a * 1e6).round() as u64;
-    let (whole, mut frac) = (micros / 1_000_000, micros % 1_000_000);
+    // Whole part and fraction apart: `a * 1e6` would overflow u64 from
+    // about 1.8e13 on.
+    let mut whole = a.trunc() as u64;
+    let mut frac = ((a - a.trunc()) * 1e6).round() as u64;
+    if frac >= 1_000_000 {
+        whole += 1;
+        frac = 0;
+    }
     out.push_str(&whole.to_string());
     if frac != 0 {
         out.push('.');
@@ -224,6 +230,14 @@ mod tests {
     fn oracle(s: &str) -> Option<i64> {
         let t = httpdate::parse_http_date(s).ok()?;
         Some(t.duration_since(UNIX_EPOCH).ok()?.as_secs() as i64)
+    }
+
+    #[test]
+    fn format_number_is_exact_for_large_whole_numbers() {
+        assert_eq!(format_number(2e13), "20000000000000");
+        assert_eq!(format_number(123456789012345.5), "123456789012345.5");
+        assert_eq!(format_number(1.9999999), "2");
+        assert_eq!(format_number(-0.0000001), "0");
     }
 
     #[test]
@@ -357,7 +371,7 @@ mod tests {
         }
 
         #[test]
-        fn format_number_reads_back(n in -1e12f64..1e12) {
+        fn format_number_reads_back(n in -1e15f64..1e15) {
             let s = format_number(n);
             let back: f64 = s.parse().unwrap();
             // Rounded to 6 places; above ~1e9 the f64 itself has less precision than that.

@@ -27,10 +27,23 @@ pub const MAX_DEPTH: usize = 8;
 /// At most this many messages are kept per field.
 pub const MAX_MESSAGES: usize = 100;
 
-/// Keys that would reach an object's prototype when set on a plain JS object.
-fn is_dangerous_key(key: &str) -> bool {
-    key.split(['.', '[', ']'])
-        .any(|p| p == "__proto__" || p == "constructor" || p == "prototype")
+/// Keys that would reach an object's prototype when set on a plain JS object,
+/// or when handed to a path setter: lodash's `set` (splits on `.`, `[`, `]`
+/// and unquotes a quoted bracket part) and react-hook-form's `setError`
+/// (drops `"`, `'`, `|`, `]`, then splits on `.` and `[`).
+pub(crate) fn is_dangerous_key(key: &str) -> bool {
+    let forbidden = |p: &str| p == "__proto__" || p == "constructor" || p == "prototype";
+    if key
+        .split(['.', '[', ']'])
+        .any(|p| forbidden(p.trim_matches(['"', '\''])))
+    {
+        return true;
+    }
+    let dropped: String = key
+        .chars()
+        .filter(|c| !matches!(c, '"' | '\'' | '|' | ']'))
+        .collect();
+    dropped.split(['.', '[']).any(forbidden)
 }
 
 /// The envelope's `error` text, when it is a non-blank string.
@@ -88,7 +101,12 @@ fn flatten(
                 collect_messages(other, &mut messages);
                 if !messages.is_empty() {
                     match out.iter_mut().find(|(k, _)| *k == key) {
-                        Some((_, existing)) => existing.extend(messages),
+                        // `"a.b"` and `{"a": {"b": ..}}` (or a repeated key)
+                        // flatten to one field: the cap holds for the sum.
+                        Some((_, existing)) => {
+                            let room = MAX_MESSAGES - existing.len();
+                            existing.extend(messages.into_iter().take(room));
+                        }
                         None => out.push((key, messages)),
                     }
                 }
@@ -178,6 +196,35 @@ mod tests {
 
     fn s(v: &str) -> Raw {
         Raw::Str(v.into())
+    }
+
+    #[test]
+    fn the_message_cap_holds_for_keys_that_flatten_together() {
+        let many = || Raw::List((0..MAX_MESSAGES).map(|i| Raw::Num(i as f64)).collect());
+        let errors = Raw::Map(vec![
+            ("a.b".into(), many()),
+            ("a".into(), Raw::Map(vec![("b".into(), many())])),
+            ("a.b".into(), many()),
+        ]);
+        let out = field_errors(&errors);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].1.len(), MAX_MESSAGES);
+    }
+
+    #[test]
+    fn keys_a_path_setter_would_send_to_the_prototype_are_dropped() {
+        for key in [
+            "a[\"__proto__\"].x",
+            "a['constructor']",
+            "a[b.__proto__]",
+            "__proto|__.x",
+            "a.prototype]",
+        ] {
+            let errors = Raw::Map(vec![(key.into(), s("bad"))]);
+            assert!(field_errors(&errors).is_empty(), "{key}");
+        }
+        let errors = Raw::Map(vec![("it's.\"quoted\"".into(), s("ok"))]);
+        assert_eq!(field_errors(&errors).len(), 1);
     }
 
     #[test]

@@ -45,6 +45,7 @@ pub type FieldMap = [(String, Vec<String>)];
 /// assert_eq!(key_parts("items[0][name]"), parts);
 /// assert_eq!(key_parts("items.__proto__.x"), None);
 /// assert_eq!(key_parts("items..name"), None);
+/// assert_eq!(key_parts("items[a.__proto__]"), None);
 /// ```
 pub fn key_parts(key: &str) -> Option<Vec<String>> {
     let mut parts = Vec::new();
@@ -102,7 +103,12 @@ pub fn key_parts(key: &str) -> Option<Vec<String>> {
 
 /// Moves `current` into `parts`, refusing an empty or forbidden part.
 fn push_part(parts: &mut Vec<String>, current: &mut String) -> Option<()> {
-    if current.is_empty() || FORBIDDEN_PARTS.contains(&current.as_str()) {
+    // A part may hold what a path setter splits on or drops (`a[b.__proto__]`,
+    // `a["constructor"]`): refused like a forbidden part.
+    if current.is_empty()
+        || FORBIDDEN_PARTS.contains(&current.as_str())
+        || crate::envelope::is_dangerous_key(current)
+    {
         return None;
     }
     parts.push(std::mem::take(current));
