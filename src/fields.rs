@@ -184,6 +184,49 @@ pub fn matching_controls<S: AsRef<str>>(map: &FieldMap, control_names: &[S]) -> 
         .collect()
 }
 
+/// For each server key, the index of the first key (itself, or an earlier
+/// one in another notation) that names the same field, or `None` for a key
+/// that [`key_parts`] refuses. Keys sharing an index are one field, shown
+/// once with all their messages.
+///
+/// ```
+/// use projekt_client::fields::same_field_groups;
+///
+/// let keys = ["items.0.name", "title", "items[0][name]", "__proto__", "title"];
+/// assert_eq!(
+///     same_field_groups(&keys),
+///     vec![Some(0), Some(1), Some(0), None, Some(1)]
+/// );
+/// ```
+pub fn same_field_groups<S: AsRef<str>>(keys: &[S]) -> Vec<Option<usize>> {
+    let parts: Vec<Option<Vec<String>>> = keys.iter().map(|k| key_parts(k.as_ref())).collect();
+    parts
+        .iter()
+        .map(|p| {
+            let p = p.as_ref()?;
+            parts.iter().position(|q| q.as_ref() == Some(p))
+        })
+        .collect()
+}
+
+/// The indexes of the server keys whose errors editing the control named
+/// `edited_control_name` clears: its field and the fields under it (see
+/// [`is_within`]).
+///
+/// ```
+/// use projekt_client::fields::cleared_by;
+///
+/// let keys = ["items.0.name", "items.1.name", "items.0.qty", "items"];
+/// assert_eq!(cleared_by(&keys, "items[0]"), vec![0, 2]);
+/// ```
+pub fn cleared_by<S: AsRef<str>>(keys: &[S], edited_control_name: &str) -> Vec<usize> {
+    keys.iter()
+        .enumerate()
+        .filter(|(_, key)| is_within(key.as_ref(), edited_control_name))
+        .map(|(i, _)| i)
+        .collect()
+}
+
 /// For each server key, the index of the first control (in the order given,
 /// normally document order) that shows its field, or `None` when no control
 /// does (the key is then reported back as unmatched).
@@ -372,6 +415,54 @@ mod tests {
     }
 
     #[test]
+    fn notations_of_one_field_form_one_group() {
+        let keys = [
+            "items.0.name",
+            "title",
+            "items[0][name]",
+            "items[0].name",
+            "__proto__",
+            "a..b",
+            "tags[]",
+            "tags",
+            "items.00.name",
+        ];
+        assert_eq!(
+            same_field_groups(&keys),
+            vec![
+                Some(0),
+                Some(1),
+                Some(0),
+                Some(0),
+                None,
+                None,
+                None,
+                Some(7),
+                Some(8)
+            ]
+        );
+        assert_eq!(same_field_groups::<&str>(&[]), Vec::<Option<usize>>::new());
+    }
+
+    #[test]
+    fn an_edit_clears_its_field_and_children_only() {
+        let keys = [
+            "title",
+            "items.0.name",
+            "items.0.qty",
+            "items.1.name",
+            "items",
+            "__proto__",
+        ];
+        assert_eq!(cleared_by(&keys, "items[0]"), vec![1, 2]);
+        assert_eq!(cleared_by(&keys, "items"), vec![1, 2, 3, 4]);
+        assert_eq!(cleared_by(&keys, "title"), vec![0]);
+        assert_eq!(cleared_by(&keys, "tags[]"), Vec::<usize>::new());
+        assert_eq!(cleared_by(&keys, "__proto__"), Vec::<usize>::new());
+        assert_eq!(cleared_by(&keys, ""), Vec::<usize>::new());
+    }
+
+    #[test]
     fn first_messages_keeps_order_and_skips_empty_and_unsafe_keys() {
         let m = map(&[
             ("title", &["required", "too short"]),
@@ -418,6 +509,13 @@ mod tests {
             let m = vec![(key.clone(), vec![name.clone()])];
             let _ = first_matching_controls(&m, &[name.as_str(), key.as_str()]);
             let _ = first_messages(&m);
+            let _ = cleared_by(&[key.as_str(), name.as_str()], &name);
+            let groups = same_field_groups(&[key.as_str(), name.as_str(), key.as_str()]);
+            prop_assert_eq!(groups[2], groups[0]);
+            if let Some(leader) = groups[1] {
+                prop_assert!(leader <= 1);
+                prop_assert_eq!(leader == 0, key_parts(&key) == key_parts(&name));
+            }
         }
 
         #[test]
