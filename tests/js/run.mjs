@@ -21,8 +21,8 @@
 //
 // Environment: PROJEKT_TEST_SERVER_BIN, CHROMEDRIVER, GECKODRIVER,
 // CHROMIUM_BIN (default /usr/bin/chromium), FIREFOX_BIN (default
-// /usr/bin/firefox-esr), PROJEKT_SUITE_TIMEOUT_MS (default 300000; 600000
-// for --soak).
+// /usr/bin/firefox-esr), PROJEKT_SUITE_TIMEOUT_MS (default 300000; for
+// --soak 600000 + 300 per request).
 
 import { spawn } from "node:child_process";
 import { existsSync, statSync } from "node:fs";
@@ -405,7 +405,8 @@ async function main() {
     pageUrl = `${statics.origin}/tests/js/soak.html?api=${encodeURIComponent(api.origin)}` +
       `&n=${args.requests}&seed=${encodeURIComponent(args.seed)}&concurrency=${args.concurrency}`;
     extraArgs.chromium = ["--js-flags=--expose-gc", "--enable-precise-memory-info"];
-    if (!process.env.PROJEKT_SUITE_TIMEOUT_MS) SUITE_TIMEOUT_MS = 600_000;
+    // A few minutes on a quiet machine; the bound leaves room for a loaded one.
+    if (!process.env.PROJEKT_SUITE_TIMEOUT_MS) SUITE_TIMEOUT_MS = 600_000 + args.requests * 300;
   }
 
   const browsers = args.browser === "all" ? ["chromium", "firefox"] : [args.browser];

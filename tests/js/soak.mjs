@@ -512,6 +512,22 @@ async function main() {
   const faults = (await planRes.json()).faults;
   if (!Array.isArray(faults) || faults.length !== N) throw new Error(`/__faultplan gave ${short(faults)}`);
 
+  // Baseline: the same shape of traffic (unique URLs, Authorization, so a
+  // CORS preflight each) with plain fetch() and no faults, to tell the
+  // machine's pace from the library's.
+  const BASELINE = Math.min(200, N);
+  let baseNext = 0;
+  const b0 = performance.now();
+  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
+    for (;;) {
+      const j = baseNext++;
+      if (j >= BASELINE) return;
+      await fetch(`${BASE}/fault?kind=ok&req=base${j}`, { headers: { Authorization: "Bearer pjk_live_baseline" }, cache: "no-store" })
+        .then((r) => r.text()).catch(() => {});
+    }
+  }));
+  const baselineRate = BASELINE / ((performance.now() - b0) / 1000);
+
   sampleMemory("0%", 0);
   const marks = [0.25, 0.5, 0.75].map((f) => ({ at: Math.ceil(N * f), label: `${f * 100}%`, taken: false }));
   let next = 0;
@@ -694,7 +710,7 @@ async function main() {
 
   const classes = Object.entries(stats.byClass).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(", ");
   const summary = [
-    `# soak ${BROWSER}: ${N} requests, concurrency ${CONCURRENCY}, seed ${SEED}, ${elapsed.toFixed(1)} s (${(N / elapsed).toFixed(0)} req/s); retry ${JSON.stringify(RETRY)}, timeoutMs ${TIMEOUT_MS}`,
+    `# soak ${BROWSER}: ${N} requests, concurrency ${CONCURRENCY}, seed ${SEED}, ${elapsed.toFixed(1)} s (${(N / elapsed).toFixed(1)} req/s; plain fetch() of ok responses, same CORS shape: ${baselineRate.toFixed(1)} req/s); retry ${JSON.stringify(RETRY)}, timeoutMs ${TIMEOUT_MS}`,
     `#   settled ${stats.settled}/${N}, fulfilled ${stats.fulfilled}, rejected ${stats.rejected} (${classes || "none"})`,
     `#   unexpected outcomes ${stats.unexpected}, untyped rejections ${stats.untyped}, unhandled rejections ${unhandledCount}, uncaught errors ${uncaughtCount}, wasm traps ${stats.traps + consoleCalls.traps}, console calls ${consoleCalls.count}, token leaks ${stats.tokenLeaks + consoleCalls.withToken}`,
     `#   server arrivals = client attempts for ${arrivalsChecked - arrivalMismatches}/${arrivalsChecked} lane-A requests; POSTs without Idempotency-Key ${stats.postsNoKey}, processed twice ${stats.postsNoKeyProcessedTwice}`,
