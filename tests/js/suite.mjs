@@ -633,7 +633,13 @@ test("errors: AbortError when the caller aborts mid-flight; cause is the signal'
   const ac = new AbortController();
   const reason = new Error("user navigated away");
   let abortedAt = 0;
-  setTimeout(() => { abortedAt = now(); ac.abort(reason); }, 150);
+  // Abort once the server holds the request (after the CORS preflight, which
+  // takes a while on a loaded machine), so it is truly mid-flight.
+  (async () => {
+    for (let i = 0; i < 200 && (await f.requests("GET", "/slow")).length === 0; i++) await sleep(25);
+    abortedAt = now();
+    ac.abort(reason);
+  })();
   const e = await rejects(f.client({ retry: FAST }).get("/slow?ms=10000", { signal: ac.signal }), "GET /slow");
   const took = now() - abortedAt;
   checkError(e, { cls: "AbortError", status: 0, method: "GET", url: `${f.baseUrl}/slow?ms=10000`, attempts: 1 });
