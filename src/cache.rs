@@ -428,7 +428,7 @@ fn parent_path(path: &str) -> Option<&str> {
     path.rfind('/').map(|i| &path[..i])
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
 

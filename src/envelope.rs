@@ -190,7 +190,7 @@ pub fn redact<'a>(text: &'a str, secret: Option<&str>) -> std::borrow::Cow<'a, s
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
 

@@ -369,7 +369,7 @@ fn is_loopback_host(host: &str) -> bool {
         })
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
 
