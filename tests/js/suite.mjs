@@ -644,7 +644,7 @@ test("errors: AbortError when the caller aborts mid-flight; cause is the signal'
   const took = now() - abortedAt;
   checkError(e, { cls: "AbortError", status: 0, method: "GET", url: `${f.baseUrl}/slow?ms=10000`, attempts: 1 });
   eq(e.cause, reason, "cause");
-  ok(abortedAt > 0 && took < 1000, `should reject at the abort, rejected ${Math.round(took)} ms after abort() (the response comes after 10 s)`);
+  ok(abortedAt > 0 && took < 2500, `should reject at the abort, rejected ${Math.round(took)} ms after abort() (the response comes after 10 s)`);
   await sleep(100);
   eq((await f.requests("GET", "/slow")).length, 1, "requests the server got (an abort is never retried)");
 });
@@ -1211,7 +1211,7 @@ test("retry: backoff delays stay within full-jitter bounds [0, min(maxDelayMs, b
   });
 });
 
-test("retry: aborting during a retry wait rejects with AbortError within 100 ms", async () => {
+test("retry: aborting during a retry wait rejects with AbortError at once, long before the 5 s wait ends", async () => {
   const f = fresh();
   const ac = new AbortController();
   const reason = new Error("stop waiting");
@@ -1225,7 +1225,9 @@ test("retry: aborting during a retry wait rejects with AbortError within 100 ms"
   ok(abortedAt > 0, "onRetry was not called (the 429 was not going to be retried)");
   checkError(e, { cls: "AbortError", status: 0, method: "GET", url: `${f.baseUrl}/status/429?reset=5` });
   eq(e.cause, reason, "cause");
-  ok(took < 100, `rejection came ${Math.round(took)} ms after abort()`);
+  // Well under the ~4.9 s left of the wait; generous because VMs like CI's
+  // stall for up to a second now and then.
+  ok(took < 1500, `rejection came ${Math.round(took)} ms after abort() (the wait had ~4.9 s to go)`);
   eq((await f.requests("GET", "/status/429")).length, 1, "requests the server got");
 });
 
