@@ -27,12 +27,15 @@ pub const MAX_DEPTH: usize = 8;
 /// At most this many messages are kept per field.
 pub const MAX_MESSAGES: usize = 100;
 
+/// Segments that reach an object's prototype.
+pub(crate) const FORBIDDEN_PARTS: [&str; 3] = ["__proto__", "constructor", "prototype"];
+
 /// Keys that would reach an object's prototype when set on a plain JS object,
 /// or when handed to a path setter: lodash's `set` (splits on `.`, `[`, `]`
 /// and unquotes a quoted bracket part) and react-hook-form's `setError`
 /// (drops `"`, `'`, `|`, `]`, then splits on `.` and `[`).
 pub(crate) fn is_dangerous_key(key: &str) -> bool {
-    let forbidden = |p: &str| p == "__proto__" || p == "constructor" || p == "prototype";
+    let forbidden = |p: &str| FORBIDDEN_PARTS.contains(&p);
     if key
         .split(['.', '[', ']'])
         .any(|p| forbidden(p.trim_matches(['"', '\''])))
@@ -104,7 +107,7 @@ fn flatten(
                         // `"a.b"` and `{"a": {"b": ..}}` (or a repeated key)
                         // flatten to one field: the cap holds for the sum.
                         Some((_, existing)) => {
-                            let room = MAX_MESSAGES - existing.len();
+                            let room = MAX_MESSAGES.saturating_sub(existing.len());
                             existing.extend(messages.into_iter().take(room));
                         }
                         None => out.push((key, messages)),

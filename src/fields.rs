@@ -23,8 +23,8 @@
 //!
 //! Parts are compared exactly: `items.00` and `items.0` are different fields.
 
-/// Path parts that are never accepted, so no key can reach `Object.prototype`.
-const FORBIDDEN_PARTS: [&str; 3] = ["__proto__", "constructor", "prototype"];
+#[cfg(all(test, not(target_arch = "wasm32")))]
+use crate::envelope::FORBIDDEN_PARTS;
 
 /// A 422 field map as the server sent it: each key with its messages, in the
 /// server's order.
@@ -103,12 +103,9 @@ pub fn key_parts(key: &str) -> Option<Vec<String>> {
 
 /// Moves `current` into `parts`, refusing an empty or forbidden part.
 fn push_part(parts: &mut Vec<String>, current: &mut String) -> Option<()> {
-    // A part may hold what a path setter splits on or drops (`a[b.__proto__]`,
-    // `a["constructor"]`): refused like a forbidden part.
-    if current.is_empty()
-        || FORBIDDEN_PARTS.contains(&current.as_str())
-        || crate::envelope::is_dangerous_key(current)
-    {
+    // The envelope's rule also covers what a path setter splits on or drops
+    // inside a part (`a[b.__proto__]`, `a["constructor"]`).
+    if current.is_empty() || crate::envelope::is_dangerous_key(current) {
         return None;
     }
     parts.push(std::mem::take(current));
