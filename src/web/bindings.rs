@@ -1,5 +1,7 @@
 //! Imports: the global `fetch` (not `window.fetch`, so workers work too),
-//! `AbortSignal` statics, and the error classes from `src/js/errors.js`.
+//! `AbortSignal` statics, and the error classes and helpers from
+//! `src/js/runtime.js` (one module, so an unbundled page makes one request
+//! for it, not one per helper).
 
 use js_sys::{Array, Object, Promise};
 use wasm_bindgen::prelude::*;
@@ -33,7 +35,7 @@ extern "C" {
     pub fn json_stringify(value: &JsValue) -> Result<JsValue, JsValue>;
 }
 
-#[wasm_bindgen(module = "/src/js/errors.js")]
+#[wasm_bindgen(module = "/src/js/runtime.js")]
 extern "C" {
     #[wasm_bindgen(js_name = __makeError)]
     pub fn make_error(
@@ -48,16 +50,10 @@ extern "C" {
 
     #[wasm_bindgen(js_name = __sleep)]
     pub fn sleep(ms: f64, signal: Option<&AbortSignal>) -> Promise;
-}
 
-#[wasm_bindgen(module = "/src/js/pager.js")]
-extern "C" {
     #[wasm_bindgen(js_name = __pager)]
     pub fn pager(walker: crate::web::paginate::PageWalker) -> JsValue;
-}
 
-#[wasm_bindgen(module = "/src/js/headers.js")]
-extern "C" {
     /// A copy of `stored` with `fresh`'s headers set over it.
     #[wasm_bindgen(js_name = __mergeHeaders)]
     pub fn merge_headers(stored: &web_sys::Headers, fresh: &web_sys::Headers) -> web_sys::Headers;

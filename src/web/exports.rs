@@ -1,5 +1,5 @@
 //! The JavaScript surface: the `Client` class. (The error classes and guards
-//! come from `src/js/errors.js`; the package's `index.js` lists every export.)
+//! come from `src/js/runtime.js`; the package's `index.js` lists every export.)
 
 use crate::cache::CacheOptions;
 use crate::error::Error;

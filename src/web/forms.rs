@@ -2,7 +2,7 @@
 //! and `fieldMessages`.
 //!
 //! The matching of server keys to control names is pure and lives in
-//! [`crate::fields`]; the DOM is read and written by `src/js/forms.js`, which
+//! [`crate::fields`]; the DOM is read and written by `src/js/runtime.js`, which
 //! asks Rust for each decision through the function [`rules`] builds.
 //!
 //! # What `bindErrors` does to a form
@@ -60,7 +60,7 @@
 //! DOM (workers).
 //!
 //! The per-form state (listeners, created elements, original attribute
-//! values) lives in `src/js/forms.js` until `clearErrors`, the next
+//! values) lives in `src/js/runtime.js` until `clearErrors`, the next
 //! `bindErrors` of that form, or the user clearing its last field;
 //! `bindErrors` also clears the state of forms that are no longer in a
 //! document, so it stays bounded by the forms on screen.
@@ -70,7 +70,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::fields;
 
-#[wasm_bindgen(module = "/src/js/forms.js")]
+#[wasm_bindgen(module = "/src/js/runtime.js")]
 extern "C" {
     #[wasm_bindgen(js_name = __bindErrors)]
     fn js_bind_errors(form: &JsValue, error: &JsValue, options: &JsValue, rules: &JsValue)
@@ -81,7 +81,7 @@ extern "C" {
     fn js_field_messages(error: &JsValue, rules: &JsValue) -> JsValue;
 }
 
-/// The decisions `src/js/forms.js` asks for, as one JS function
+/// The decisions `src/js/runtime.js` asks for, as one JS function
 /// `rules(op, keys, names)` taking two arrays of strings and returning an
 /// array of indexes:
 ///

@@ -3,11 +3,16 @@
 //
 //   node tests/js/run.mjs [--browser chromium|firefox|all] [--filter substr]
 //   node tests/js/run.mjs --soak [--requests N] [--seed S] [--concurrency C] [--browser …]
+//   node tests/js/run.mjs --with-soak N[,M] [--browser …]
 //
 // --soak opens tests/js/soak.html instead of the suite: N requests (default
 // 1000; issue 8 asks for 10000) through the package against the seeded
 // /fault route, Chromium started with --expose-gc so the heap is sampled
 // after GC. Its figures are printed as "# soak …" lines.
+//
+// --with-soak N[,M] runs the suite and then, in the same browser session (a
+// browser start costs up to a minute on a slow machine), a soak of N requests
+// in Chromium and M (default N) in Firefox. scripts/test uses it.
 //
 // Starts two projekt-test-server processes (the API, and a static server for
 // the repository so the page's origin differs from the API's: real CORS),
@@ -33,7 +38,7 @@ import { fileURLToPath } from "node:url";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, "..", "..");
-let SUITE_TIMEOUT_MS = Number(process.env.PROJEKT_SUITE_TIMEOUT_MS) || 300_000;
+const SUITE_TIMEOUT_MS = Number(process.env.PROJEKT_SUITE_TIMEOUT_MS) || 300_000;
 const POLL_MS = 250;
 
 // ---------------------------------------------------------------- arguments
@@ -41,12 +46,13 @@ const POLL_MS = 250;
 function usage(msg) {
   if (msg) console.error(`run.mjs: ${msg}`);
   console.error("usage: node tests/js/run.mjs [--browser chromium|firefox|all] [--filter substr]\n" +
-    "       node tests/js/run.mjs --soak [--requests N] [--seed S] [--concurrency C] [--browser chromium|firefox|all]");
+    "       node tests/js/run.mjs --soak [--requests N] [--seed S] [--concurrency C] [--browser chromium|firefox|all]\n" +
+    "       node tests/js/run.mjs --with-soak N[,M] [--seed S] [--concurrency C] [--browser chromium|firefox|all]");
   process.exit(2);
 }
 
 function parseArgs(argv) {
-  const out = { browser: "all", filter: "", soak: false, requests: 1000, seed: "1", concurrency: 16 };
+  const out = { browser: "all", filter: "", soak: false, requests: 1000, seed: "1", concurrency: 16, withSoak: null };
   for (let i = 0; i < argv.length; i++) {
     let arg = argv[i];
     let value;
@@ -67,10 +73,17 @@ function parseArgs(argv) {
       case "--requests": out.requests = Number(next()); break;
       case "--seed": out.seed = next(); break;
       case "--concurrency": out.concurrency = Number(next()); break;
+      case "--with-soak": {
+        const [n, m] = next().split(",").map(Number);
+        out.withSoak = { chromium: n, firefox: m === undefined ? n : m };
+        if (![out.withSoak.chromium, out.withSoak.firefox].every((v) => Number.isInteger(v) && v >= 1)) usage("--with-soak needs N or N,M (positive integers)");
+        break;
+      }
       case "-h": case "--help": usage(); break;
       default: usage(`unknown argument ${arg}`);
     }
   }
+  if (out.soak && out.withSoak) usage("--soak and --with-soak do not go together");
   if (!["chromium", "firefox", "all"].includes(out.browser)) usage(`--browser must be chromium, firefox or all (got ${out.browser})`);
   for (const k of ["requests", "concurrency"]) {
     if (!Number.isInteger(out[k]) || out[k] < 1) usage(`--${k} must be a positive integer`);
@@ -280,10 +293,11 @@ const BROWSERS = {
 };
 
 /**
- * Runs the suite in one browser. Returns { passed, failed, lines } where
- * `failed` counts a browser that could not run as one failure.
+ * Runs the given pages, one after the other, in one session of one browser.
+ * `pages` is [{ url, timeoutMs, label }]. Returns { passed, failed } where
+ * `failed` counts a browser or page that could not run as one failure.
  */
-async function runBrowser(name, pageUrl, extraArgs = {}) {
+async function runBrowser(name, pages, extraArgs = {}) {
   const spec = BROWSERS[name];
   const results = { passed: 0, failed: 0 };
   const couldNotRun = (why) => {
@@ -333,40 +347,11 @@ async function runBrowser(name, pageUrl, extraArgs = {}) {
     console.log(`# ${name}: ${caps.browserName || "?"} ${caps.browserVersion || ""} via ${path.basename(driverPath)}`);
     const s = `/session/${session}`;
     await wd(base, "POST", `${s}/timeouts`, { script: 30_000, pageLoad: 120_000 }).catch(() => {});
-    await wd(base, "POST", `${s}/url`, { url: pageUrl }, 130_000);
-
-    const deadline = Date.now() + SUITE_TIMEOUT_MS;
-    let report = null;
-    let last = null;
-    while (Date.now() < deadline) {
-      try {
-        const v = await wd(base, "POST", `${s}/execute/sync`, {
-          script: "return { results: window.__results || null, current: window.__current || null, done: (window.__progress || []).length };",
-          args: [],
-        }, 30_000);
-        last = v;
-        if (v && v.results) { report = v.results; break; }
-      } catch (e) {
-        last = { error: e.message };
-      }
-      await sleep(POLL_MS);
-    }
-    if (!report) {
-      const where = last && last.current ? ` (running ${JSON.stringify(last.current)} after ${last.done} tests)` : last && last.error ? ` (${last.error})` : "";
-      return couldNotRun(`the page reported no results within ${SUITE_TIMEOUT_MS / 1000} s${where}`);
-    }
-    for (const t of report.tests || []) {
-      if (t.ok) {
-        results.passed += 1;
-        console.log(`ok ${t.name}`);
-      } else {
-        results.failed += 1;
-        console.log(`FAIL ${t.name}: ${String(t.message).replace(/\n/g, "\n    ")}`);
-      }
-    }
-    if (report.summary) console.log(report.summary);
-    if ((report.tests || []).length === 0) {
-      console.log(`# ${name}: no tests ran${process.argv.includes("--filter") ? " (filter matched nothing)" : ""}`);
+    for (const page of pages) {
+      const t0 = Date.now();
+      const why = await runPage(base, s, page, results);
+      if (why) couldNotRun(why);
+      if (page.label) console.log(`# ${name}: ${page.label} done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     }
     return results;
   } catch (e) {
@@ -375,6 +360,48 @@ async function runBrowser(name, pageUrl, extraArgs = {}) {
     if (session) await wd(base, "DELETE", `/session/${session}`, undefined, 30_000).catch(() => {});
     await stop(entry);
   }
+}
+
+/**
+ * Opens one page in a session and adds what it reports to `results`.
+ * Returns why it could not run, or null.
+ */
+async function runPage(base, s, page, results) {
+  await wd(base, "POST", `${s}/url`, { url: page.url }, 130_000);
+  const deadline = Date.now() + page.timeoutMs;
+  let report = null;
+  let last = null;
+  while (Date.now() < deadline) {
+    try {
+      const v = await wd(base, "POST", `${s}/execute/sync`, {
+        script: "return { results: window.__results || null, current: window.__current || null, done: (window.__progress || []).length };",
+        args: [],
+      }, 30_000);
+      last = v;
+      if (v && v.results) { report = v.results; break; }
+    } catch (e) {
+      last = { error: e.message };
+    }
+    await sleep(POLL_MS);
+  }
+  if (!report) {
+    const where = last && last.current ? ` (running ${JSON.stringify(last.current)} after ${last.done} tests)` : last && last.error ? ` (${last.error})` : "";
+    return `the page reported no results within ${page.timeoutMs / 1000} s${where}`;
+  }
+  for (const t of report.tests || []) {
+    if (t.ok) {
+      results.passed += 1;
+      console.log(`ok ${t.name}`);
+    } else {
+      results.failed += 1;
+      console.log(`FAIL ${t.name}: ${String(t.message).replace(/\n/g, "\n    ")}`);
+    }
+  }
+  if (report.summary) console.log(report.summary);
+  if ((report.tests || []).length === 0) {
+    console.log(`# no tests ran${process.argv.includes("--filter") ? " (filter matched nothing)" : ""}`);
+  }
+  return null;
 }
 
 // ---------------------------------------------------------------- main
@@ -397,25 +424,35 @@ async function main() {
   const api = await startServer(bin, [], "API");
   const statics = await startServer(bin, ["--static", ROOT], "static");
   console.log(`# API ${api.origin}, page ${statics.origin}`);
-  let pageUrl = `${statics.origin}/tests/js/suite.html?api=${encodeURIComponent(api.origin)}` +
+  const suiteUrl = `${statics.origin}/tests/js/suite.html?api=${encodeURIComponent(api.origin)}` +
     (args.filter ? `&filter=${encodeURIComponent(args.filter)}` : "");
-  // The soak: its own page; Chromium with gc() and unbucketed heap figures.
+  const soakUrl = (n) => `${statics.origin}/tests/js/soak.html?api=${encodeURIComponent(api.origin)}` +
+    `&n=${n}&seed=${encodeURIComponent(args.seed)}&concurrency=${args.concurrency}`;
+  // A few minutes on a quiet machine; the bound leaves room for a loaded one.
+  const soakTimeout = (n) => Number(process.env.PROJEKT_SUITE_TIMEOUT_MS) || 600_000 + n * 300;
+  // The soak: Chromium with gc() and unbucketed heap figures.
   const extraArgs = {};
-  if (args.soak) {
-    pageUrl = `${statics.origin}/tests/js/soak.html?api=${encodeURIComponent(api.origin)}` +
-      `&n=${args.requests}&seed=${encodeURIComponent(args.seed)}&concurrency=${args.concurrency}`;
+  if (args.soak || args.withSoak) {
     extraArgs.chromium = ["--js-flags=--expose-gc", "--enable-precise-memory-info"];
-    // A few minutes on a quiet machine; the bound leaves room for a loaded one.
-    if (!process.env.PROJEKT_SUITE_TIMEOUT_MS) SUITE_TIMEOUT_MS = 600_000 + args.requests * 300;
   }
 
   const browsers = args.browser === "all" ? ["chromium", "firefox"] : [args.browser];
   let passed = 0;
   let failed = 0;
   for (const b of browsers) {
+    const pages = [];
+    if (args.soak) {
+      pages.push({ url: soakUrl(args.requests), timeoutMs: soakTimeout(args.requests), label: `soak of ${args.requests} requests (page)` });
+    } else {
+      pages.push({ url: suiteUrl, timeoutMs: SUITE_TIMEOUT_MS, label: "suite" });
+      if (args.withSoak) {
+        const n = args.withSoak[b];
+        pages.push({ url: soakUrl(n), timeoutMs: soakTimeout(n), label: `soak of ${n} requests (page)` });
+      }
+    }
     const t0 = Date.now();
-    const r = await runBrowser(b, pageUrl, extraArgs);
-    if (args.soak) console.log(`# ${b}: soak page done in ${((Date.now() - t0) / 1000).toFixed(1)} s (browser start included)`);
+    const r = await runBrowser(b, pages, extraArgs);
+    console.log(`# ${b}: done in ${((Date.now() - t0) / 1000).toFixed(1)} s (browser start included)`);
     console.log(`${b}: ${r.passed} passed, ${r.failed} failed`);
     passed += r.passed;
     failed += r.failed;

@@ -1124,17 +1124,28 @@ test("retry: a POST network error is not retried", async () => {
 
 test("retry: a GET per-attempt timeout is retried (TimeoutError after limit+1 attempts)", async () => {
   const f = fresh();
-  const e = await rejects(f.client({ timeoutMs: 1000, retry: { limit: 1, baseDelayMs: 10, maxDelayMs: 50 } }).get("/slow?ms=10000"));
+  const infos = [];
+  const e = await rejects(f.client({ timeoutMs: 1500, retry: { limit: 1, baseDelayMs: 10, maxDelayMs: 50 }, onRetry: (i) => infos.push({ ...i }) }).get("/slow?ms=10000"));
   checkError(e, { cls: "TimeoutError", status: 0, attempts: 2 });
-  eq((await f.requests("GET", "/slow")).length, 2, "requests the server got");
+  eq(infos.length, 1, "onRetry calls");
+  eq(infos[0] && infos[0].reason, "timeout", "onRetry reason");
+  // Each attempt is a new request; on a loaded machine a timed-out attempt may
+  // be aborted before it reaches the server, so the server sees 1 or 2 of them
+  // (never more: the retry limit is 1).
+  const got = (await f.requests("GET", "/slow")).length;
+  ok(got >= 1 && got <= 2, `requests the server got: expected 1 or 2, got ${got}`);
 });
 
 test("retry: a POST that timed out is not retried", async () => {
   const f = fresh();
-  const e = await rejects(f.client({ timeoutMs: 1000, retry: FAST }).post("/slow?ms=10000", { a: 1 }));
+  const infos = [];
+  const e = await rejects(f.client({ timeoutMs: 1500, retry: FAST, onRetry: (i) => infos.push(i) }).post("/slow?ms=10000", { a: 1 }));
   checkError(e, { cls: "TimeoutError", status: 0, method: "POST", attempts: 1 });
+  eq(infos.length, 0, "onRetry calls");
   await sleep(300);
-  eq((await f.requests("POST", "/slow")).length, 1, "requests the server got");
+  // 1 normally; 0 if a loaded machine let the timeout fire during the preflight.
+  const got = (await f.requests("POST", "/slow")).length;
+  ok(got <= 1, `requests the server got: expected at most 1, got ${got}`);
 });
 
 test("retry: a POST on 429 is retried after X-RateLimit-Reset (1 s) — gap between the requests ≥ ~950 ms", async () => {

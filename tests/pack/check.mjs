@@ -39,7 +39,7 @@ try {
   for (const need of ["package.json", "index.js", "index.d.ts", "projekt_client_bg.wasm", "README.md"]) {
     ok(files.includes(need), `the tarball has ${need}`);
   }
-  ok(files.some((f) => f.endsWith("/errors.js")), "the tarball has the error classes snippet");
+  ok(files.some((f) => f.endsWith("/runtime.js")), "the tarball has the error classes snippet");
 
   // 2. package.json paths exist in the tarball.
   const pj = JSON.parse(readFileSync(path.join(pkgDir, "package.json"), "utf8"));

@@ -1,6 +1,5 @@
 //! Browser tests of `bindErrors`, `clearErrors` and `fieldMessages` on real
 //! forms (Chromium and Firefox through wasm-bindgen-test-runner).
-#![cfg(target_arch = "wasm32")]
 
 use js_sys::{Array, Reflect};
 use projekt_client::web::forms::{bind_errors, clear_errors, field_messages};
@@ -8,8 +7,6 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use web_sys::{Document, Element, HtmlElement};
-
-wasm_bindgen_test_configure!(run_in_browser);
 
 #[wasm_bindgen(inline_js = r#"
 export function brandedError(json) {
@@ -90,7 +87,7 @@ extern "C" {
 
 // The package's own error classes (a second copy of the module, as another
 // bundle would load it: the brand must still be recognised).
-#[wasm_bindgen(module = "/src/js/errors.js")]
+#[wasm_bindgen(module = "/src/js/runtime.js")]
 extern "C" {
     #[wasm_bindgen(js_name = __makeError)]
     fn make_error(

@@ -1,6 +1,5 @@
 //! The Rust face of the client in real browsers, against the test server
 //! (`PROJEKT_TEST_SERVER`, set by `scripts/test` at compile time).
-#![cfg(target_arch = "wasm32")]
 
 use js_sys::Reflect;
 use projekt_client::retry::RetryOptions;
@@ -10,8 +9,6 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
-
-wasm_bindgen_test_configure!(run_in_browser);
 
 const SERVER: Option<&str> = option_env!("PROJEKT_TEST_SERVER");
 const TOKEN: &str = "pjk_live_rustface_SECRET";
