@@ -8,3 +8,12 @@ pub mod exports;
 #[cfg(feature = "forms")]
 pub mod forms;
 pub mod paginate;
+
+// With feature `talc` (the npm build): talc instead of the default dlmalloc,
+// ~4.9 KB less .wasm (~1.8 KB gzipped) for the same work. Safety:
+// `new_global` requires a single-threaded wasm runtime, which a browser main
+// thread or worker running this module is (the crate is not built with
+// atomics).
+#[cfg(feature = "talc")]
+#[global_allocator]
+static ALLOC: talc::TalckWasm = unsafe { talc::TalckWasm::new_global() };
