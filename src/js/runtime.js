@@ -1,3 +1,7 @@
+// projekt-client's JavaScript side, one module (an unbundled page fetches one
+// file): the error classes and guards, then the helpers the Rust layer calls
+// (sleep, 304 header merge, paginate()'s iterator, form DOM work).
+//
 // The error classes JavaScript sees. Rust decides the kind and the fields;
 // this file only gives them real `Error` objects (a real `stack`, `instanceof`
 // and a brand that survives realms and duplicate copies of the package).
