@@ -6,7 +6,7 @@
 //   cargo build -p projekt-test-server         # the local API / static server
 //   node bench/run.mjs [--quick]
 //
-// 1. Sizes: dist/web's projekt_client_bg.wasm + its JS glue (index.js and what
+// 1. Sizes: dist/web's projekt_client_bg.wasm + its JS glue (index.js, client.js and what
 //    it imports, bundled and minified by esbuild) beside ky, ofetch and axios
 //    bundled the same way (esbuild --bundle --minify --format=esm); raw, gzip -9
 //    and brotli (q 11) bytes, zlib in node.
@@ -253,7 +253,7 @@ async function buildAndMeasure(esbuild) {
 }
 
 function listGlue() {
-  const out = [path.join(DIST_WEB, "index.js"), path.join(DIST_WEB, "projekt_client.js")];
+  const out = ["index.js", "client.js", "projekt_client.js"].map((f) => path.join(DIST_WEB, f));
   const walk = (d) => {
     for (const e of fs.readdirSync(d, { withFileTypes: true })) {
       const p = path.join(d, e.name);

@@ -41,5 +41,5 @@ pub use error::Error;
 pub use request::ConfigError;
 pub use status::Kind;
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "client"))]
 pub use web::client::{CacheMode, Client, ClientOptions, Request, Response};

@@ -330,6 +330,31 @@ pub fn path_of(url: &str) -> &str {
     }
 }
 
+/// The origin of an absolute URL (`scheme://host[:port]`), for joining a
+/// root-relative `next` link onto the page it came from. A string with no
+/// path is returned whole.
+pub fn origin_of(url: &str) -> &str {
+    let start = url.find("://").map_or(0, |i| i + 3);
+    match url.get(start..).and_then(|rest| rest.find('/')) {
+        Some(i) => url.get(..start + i).unwrap_or(url),
+        None => url,
+    }
+}
+
+/// Whether a write to the path `written` can change what a GET of `path`
+/// returns: the same resource, or the collection it belongs to (trailing
+/// slashes ignored). A GET of such a path skips the ETag cache while the
+/// write is in flight.
+pub fn write_affects(written: &str, path: &str) -> bool {
+    let w = written.trim_end_matches('/');
+    let p = path.trim_end_matches('/');
+    if w == p {
+        return true;
+    }
+    let parent = w.rfind('/').map_or("", |i| &w[..i]);
+    p == parent
+}
+
 /// Normalises a method name: the standard ones upper-cased (as fetch does),
 /// anything else checked to be a token.
 pub fn normalise_method(method: &str) -> Result<String, ConfigError> {
@@ -372,6 +397,32 @@ fn is_loopback_host(host: &str) -> bool {
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
+
+    #[test]
+    fn origin_of_cuts_at_the_path() {
+        assert_eq!(
+            origin_of("https://api.test:8443/v1/issues?x=1"),
+            "https://api.test:8443"
+        );
+        assert_eq!(origin_of("http://127.0.0.1:5/"), "http://127.0.0.1:5");
+        assert_eq!(origin_of("https://api.test"), "https://api.test");
+        assert_eq!(origin_of("/only/a/path"), "");
+        assert_eq!(origin_of(""), "");
+    }
+
+    #[test]
+    fn a_write_affects_itself_and_its_collection_only() {
+        assert!(write_affects("/v1/issues/7", "/v1/issues/7"));
+        assert!(write_affects("/v1/issues/7/", "/v1/issues/7"));
+        assert!(write_affects("/v1/issues/7", "/v1/issues"));
+        assert!(write_affects("/v1/issues/7", "/v1/issues/"));
+        assert!(!write_affects("/v1/issues/7", "/v1/issues/8"));
+        assert!(!write_affects("/v1/issues/7", "/v1"));
+        assert!(!write_affects("/v1/issues/7", "/v1/issues/7/comments"));
+        assert!(write_affects("/v1/issues", "/v1"));
+        assert!(!write_affects("", "/v1"));
+        assert!(write_affects("", ""));
+    }
 
     #[test]
     fn loopback_is_only_this_machine() {

@@ -51,9 +51,6 @@ extern "C" {
     #[wasm_bindgen(js_name = __sleep)]
     pub fn sleep(ms: f64, signal: Option<&AbortSignal>) -> Promise;
 
-    #[wasm_bindgen(js_name = __pager)]
-    pub fn pager(walker: crate::web::paginate::PageWalker) -> JsValue;
-
     /// A copy of `stored` with `fresh`'s headers set over it.
     #[wasm_bindgen(js_name = __mergeHeaders)]
     pub fn merge_headers(stored: &web_sys::Headers, fresh: &web_sys::Headers) -> web_sys::Headers;

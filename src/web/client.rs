@@ -427,7 +427,10 @@ impl Client {
         let (caching, dedup_key) = {
             let st = self.inner.state.borrow();
             let path = path_of(&ctx.url);
-            let racing_write = st.writing.iter().any(|w| affects(w, path));
+            let racing_write = st
+                .writing
+                .iter()
+                .any(|w| crate::request::write_affects(w, path));
             let user_conditional = ctx.headers.has("if-none-match").unwrap_or(true);
             let caching = st.cache.is_some()
                 && ctx.mode != CacheMode::NoStore
@@ -1178,17 +1181,6 @@ fn no_custom_headers(headers: &Headers) -> bool {
     // Only our own Content-Type may be there for a GET.
     let keys = js_sys::try_iter(&headers.keys()).ok().flatten();
     keys.map_or(true, |mut it| it.next().is_none())
-}
-
-/// Whether a write to `written` can change what a GET of `path` returns.
-fn affects(written: &str, path: &str) -> bool {
-    let w = written.trim_end_matches('/');
-    let p = path.trim_end_matches('/');
-    if w == p {
-        return true;
-    }
-    let parent = w.rfind('/').map_or("", |i| &w[..i]);
-    p == parent
 }
 
 /// A caller's own copy of a shared body: parsed from its text, or (without

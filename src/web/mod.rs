@@ -2,11 +2,13 @@
 //! and the DOM. It stays thin; decisions are made by the pure modules.
 
 pub(crate) mod bindings;
+#[cfg(feature = "client")]
 pub mod client;
 pub(crate) mod convert;
-pub mod exports;
+pub mod core;
 #[cfg(feature = "forms")]
 pub mod forms;
+#[cfg(feature = "client")]
 pub mod paginate;
 
 // With feature `talc` (the npm build): talc instead of the default dlmalloc,

@@ -6,13 +6,11 @@ use crate::pagination::{next_page, Next, PageMeta, Walk};
 use crate::request::{append_query, set_query_param};
 use crate::status::Kind;
 use crate::web::client::{CacheMode, Client, Request};
-use crate::web::convert::{absent, get, put};
+use crate::web::convert::{get, put};
 use js_sys::{Array, Function, Object, Promise};
-use std::cell::RefCell;
-use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::{future_to_promise, JsFuture};
+use wasm_bindgen_futures::JsFuture;
 use web_sys::AbortSignal;
 
 /// One page of a list.
@@ -110,20 +108,12 @@ impl Pages {
             Next::Done => None,
             Next::Param(name, value) => Some(set_query_param(&url, name, &value)),
             Next::Url(u) => Some(if u.starts_with('/') && !u.starts_with("//") {
-                format!("{}{}", origin_of(&url), u)
+                format!("{}{}", crate::request::origin_of(&url), u)
             } else {
                 u
             }),
         };
         Ok(Some(Page { items, meta, url }))
-    }
-}
-
-fn origin_of(url: &str) -> &str {
-    let start = url.find("://").map_or(0, |i| i + 3);
-    match url[start..].find('/') {
-        Some(i) => &url[..start + i],
-        None => url,
     }
 }
 
@@ -194,70 +184,4 @@ fn change_failed(path: &str, cause: JsValue) -> Error {
     e.cause = cause;
     e.rethrow = true;
     e
-}
-
-/// The JS side of a walk: `next()` resolves `{ data, meta, url }` or `undefined`.
-#[wasm_bindgen]
-pub struct PageWalker {
-    pages: Rc<RefCell<Option<Pages>>>,
-}
-
-#[wasm_bindgen]
-impl PageWalker {
-    /// The next page, or `undefined` after the last one.
-    pub fn next(&self) -> Promise {
-        let pages = self.pages.clone();
-        future_to_promise(async move {
-            let Some(mut walk) = pages.borrow_mut().take() else {
-                return Ok(JsValue::UNDEFINED);
-            };
-            let result = walk.next_page().await;
-            *pages.borrow_mut() = Some(walk);
-            match result {
-                Ok(Some(page)) => {
-                    let o = Object::new();
-                    put(&o, "data", &page.items);
-                    put(&o, "meta", &page.meta);
-                    put(&o, "url", &JsValue::from_str(&page.url));
-                    Ok(o.into())
-                }
-                Ok(None) => Ok(JsValue::UNDEFINED),
-                Err(e) => Err(e.to_js()),
-            }
-        })
-    }
-}
-
-/// Builds a walker for the JS `client.paginate(path, { query, signal, maxPages })`.
-pub(crate) fn walker(
-    client: &Client,
-    path: String,
-    query: Vec<(String, String)>,
-    options: &JsValue,
-) -> Result<PageWalker, JsValue> {
-    let max = get(options, "maxPages");
-    let max_pages = if absent(&max) {
-        1000
-    } else {
-        match max.as_f64() {
-            Some(n) if n >= 1.0 => n.min(u32::MAX as f64) as u32,
-            _ => {
-                return Err(
-                    js_sys::TypeError::new("projekt-client: maxPages must be a number ≥ 1").into(),
-                )
-            }
-        }
-    };
-    let mut pages = client.paginate(&path, query, max_pages);
-    let signal = get(options, "signal");
-    if !absent(&signal) {
-        pages.signal = Some(signal.dyn_into::<AbortSignal>().map_err(|_| {
-            JsValue::from(js_sys::TypeError::new(
-                "projekt-client: signal must be an AbortSignal",
-            ))
-        })?);
-    }
-    Ok(PageWalker {
-        pages: Rc::new(RefCell::new(Some(pages))),
-    })
 }
