@@ -132,6 +132,7 @@ export class Client {
   paginate<T = any>(path: string, options?: PaginateOptions): Paginated<T>;
   /** Read (with ETag) → `change` → write with `If-Match`; on 409/412 re-read and reapply, up to `attempts` (3). */
   update<T = any>(path: string, change: (current: T) => T | Promise<T>, options?: UpdateOptions): Promise<T>;
+  /** Releases the wasm memory behind this client (its cache included) now; later calls throw a TypeError. */
   free(): void;
 }
 

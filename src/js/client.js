@@ -190,6 +190,7 @@ function aborted(ctx, attempts, reason, delays) {
  * ```
  */
 export class Client {
+  /** The wasm side; `undefined` once `free()` was called. */
   #core;
   #token;
   #org;
@@ -294,7 +295,7 @@ export class Client {
     }
     let next;
     try {
-      next = this.#core.url(path, query);
+      next = this.#live().url(path, query);
     } catch {
       next = path; // the first request reports the bad path
     }
@@ -379,7 +380,7 @@ export class Client {
   setToken(token) {
     if (absent(token)) token = undefined;
     else if (typeof token !== "string") throw typeError("token must be a string");
-    this.#core.setToken(token);
+    this.#live().setToken(token);
     this.#token = token;
   }
 
@@ -387,23 +388,38 @@ export class Client {
   setOrgId(orgId) {
     if (absent(orgId)) orgId = undefined;
     else if (typeof orgId !== "string") throw typeError("orgId must be a string UUID");
-    this.#core.setOrgId(orgId);
+    this.#live().setOrgId(orgId);
     this.#org = orgId;
   }
 
   /** Empties the ETag cache. */
   clearCache() {
-    this.#core.clearCache();
+    this.#live().clearCache();
   }
 
   /** `{ entries, bytes }` held by the ETag cache now. */
   cacheStats() {
-    return { entries: this.#core.entries, bytes: this.#core.bytes };
+    return { entries: this.#live().entries, bytes: this.#live().bytes };
   }
 
   /** The base URL requests are joined onto. */
   get baseUrl() {
-    return this.#core.baseUrl;
+    return this.#live().baseUrl;
+  }
+
+  /**
+   * Releases the wasm memory behind this client (its cache included) now
+   * rather than when it is garbage-collected. Later calls throw a TypeError.
+   */
+  free() {
+    const core = this.#core;
+    this.#core = undefined;
+    if (core) core.free();
+  }
+
+  #live() {
+    if (this.#core === undefined) throw typeError("this Client was freed (free() was called)");
+    return this.#core;
   }
 
   async #send(method, path, body, options, full) {
@@ -442,7 +458,7 @@ export class Client {
 
   /** One request through the gate, retries and cache. */
   async #request(method, path, query, body, userHeaders, signal, mode) {
-    const core = this.#core;
+    const core = this.#live();
     if (!PLAIN.includes(method)) method = Core.method(method);
     const url = core.url(path, query);
     const headers = buildHeaders(userHeaders);
@@ -481,7 +497,7 @@ export class Client {
 
   /** A GET: served from / stored in the cache, shared with identical concurrent GETs. */
   async #getCached(ctx) {
-    const core = this.#core;
+    const core = this.#live();
     const caching = ctx.mode !== "no-store" && !ctx.headers.has("if-none-match") && core.cacheable(ctx.url);
     if (!caching) return (await this.#run(ctx, false))[0];
     const shared = !ctx.signal && ctx.mode !== "reload" && ctx.headers.keys().next().done;
@@ -508,7 +524,7 @@ export class Client {
    * body text is returned alongside (for sharing): `[response, text]`.
    */
   async #run(ctx, caching) {
-    const core = this.#core;
+    const core = this.#live();
     let attempts = 0;
     const delays = [];
     let refreshed = false;
@@ -699,7 +715,7 @@ export class Client {
     } else {
       cancel(res);
     }
-    return this.#core.httpError(
+    return this.#live().httpError(
       status, parsed, headers, ctx.method, ctx.url, attempts, delays,
       headers.get("allow"), reset, retryAfter, Date.now(),
     );
@@ -772,3 +788,5 @@ export class Client {
     }
   }
 }
+
+if (typeof Symbol.dispose === "symbol") Client.prototype[Symbol.dispose] = Client.prototype.free;

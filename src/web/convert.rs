@@ -30,7 +30,6 @@ pub(crate) fn put(obj: &Object, key: &str, value: &JsValue) {
     let _ = Reflect::set(obj, &JsValue::from_str(key), value);
 }
 
-
 /// Converts the `errors` member of a parsed envelope, bounded in size and depth.
 pub(crate) fn to_raw(value: &JsValue, depth: usize, budget: &mut usize) -> Raw {
     if *budget == 0 {

@@ -403,6 +403,21 @@ test("setToken: a valid token replaces the old one; null removes Authorization",
   eq(header(await c.get("/echo"), "authorization"), undefined, "Authorization after setToken(null)");
 });
 
+test("free: free() releases the client; later calls throw or reject with a TypeError, never a wasm trap", async () => {
+  const f = fresh();
+  const c = f.client({ retry: false });
+  eq((await c.get("/json")) !== undefined, true, "a GET before free()");
+  c.free();
+  c.free(); // twice is harmless
+  const e = await rejects(c.get("/json"), "get after free");
+  ok(e instanceof TypeError, `get after free: expected a TypeError, got ${show(e)}`);
+  ok(/freed/.test(e.message), `message says the client was freed: ${show(e.message)}`);
+  ok(throws(() => c.setToken(TOKEN), "setToken after free") instanceof TypeError, "setToken after free");
+  ok(throws(() => c.cacheStats(), "cacheStats after free") instanceof TypeError, "cacheStats after free");
+  // The module is still alive: a new client works.
+  eq((await f.client({ retry: false }).get("/json")) !== undefined, true, "a new client after free()");
+});
+
 test("orgId: a valid UUID is sent as X-Org-Id", async () => {
   const f = fresh();
   const c = f.client({ orgId: ORG, retry: false });
