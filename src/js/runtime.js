@@ -1,6 +1,7 @@
 // projekt-client's JavaScript side, one module (an unbundled page fetches one
-// file): the error classes and guards, then the helpers the Rust layer calls
-// (sleep, 304 header merge, paginate()'s iterator, form DOM work).
+// file): the error classes and guards, then the helpers the Rust layer and
+// src/js/client.js call (error construction, sleep, 304 header merge), then
+// the form DOM work.
 //
 // The error classes JavaScript sees. Rust decides the kind and the fields;
 // this file only gives them real `Error` objects (a real `stack`, `instanceof`
@@ -149,7 +150,7 @@ export const isTimeoutError = guard("TimeoutError");
 export const isAbortError = guard("AbortError");
 export const isDecodeError = guard("DecodeError");
 
-// ---- used by the Rust side (not part of the public surface) ----
+// ---- used by the Rust side and client.js (not part of the public surface) ----
 
 /** Builds the error for `kind`; `extra` holds the class-specific fields. */
 export function __makeError(kind, status, message, method, url, attempts, extra) {
@@ -190,34 +191,6 @@ export function __mergeHeaders(stored, fresh) {
   const merged = new Headers(stored);
   if (fresh) fresh.forEach((value, name) => merged.set(name, value));
   return merged;
-}
-
-// ---- paginate() ----
-
-// Turns a Rust PageWalker into what `client.paginate()` returns: an async
-// iterable of items with `.pages()` for whole pages. Pages are fetched on
-// demand, so `break` in a `for await` sends no further request.
-export function __pager(walker) {
-  let started = false;
-  async function* pages() {
-    if (started) throw new TypeError("projekt-client: a paginate() result can be iterated once; call paginate() again");
-    started = true;
-    try {
-      for (;;) {
-        const page = await walker.next();
-        if (page === undefined) return;
-        yield page;
-      }
-    } finally {
-      walker.free();
-    }
-  }
-  return {
-    pages,
-    async *[Symbol.asyncIterator]() {
-      for await (const page of pages()) yield* page.data;
-    },
-  };
 }
 
 // ---- form binding: bindErrors, clearErrors, fieldMessages ----
