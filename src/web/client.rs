@@ -2,18 +2,17 @@
 //! finish) around the browser's `fetch`, with the ETag cache in front.
 
 use crate::cache::{cache_key, partition_key, Cache, CacheOptions};
-use crate::envelope::{self, Raw};
 use crate::error::Error;
 use crate::ratelimit::Gate;
 use crate::request::{
     append_query, path_of, validate_org_id, validate_token, BaseUrl, ConfigError,
 };
 use crate::retry::{self, Decision, Failure, RetryHeaders, RetryOptions};
-use crate::status::{status_message, Kind};
+use crate::status::Kind;
 use crate::web::bindings::{
     self, abort_signal_any, abort_signal_timeout, date_now, global_fetch, json_parse, merge_headers,
 };
-use crate::web::convert::{get, put, to_raw};
+use crate::web::convert::{envelope_error, get, put};
 use js_sys::{Array, Function, Object, Promise};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -936,7 +935,6 @@ impl Client {
         status: u16,
         headers: &Headers,
     ) -> Error {
-        let kind = Kind::from_status(status).unwrap_or(Kind::Http);
         let token = self.inner.state.borrow().token.clone();
         let too_big = headers
             .get("content-length")
@@ -968,41 +966,9 @@ impl Client {
         } else {
             cancel_body(resp);
         }
-        let error_raw = get(&parsed, "error").as_string().map(Raw::Str);
-        let message = match envelope::error_text(error_raw.as_ref()) {
-            Some(m) => envelope::redact(m, token.as_deref()).into_owned(),
-            None => status_message(status),
-        };
-        let mut err = Error::new(kind, status, message).with_request(&ctx.method, &ctx.url);
-        match kind {
-            Kind::Validation => {
-                let mut budget = 10_000;
-                let raw = to_raw(&get(&parsed, "errors"), 0, &mut budget);
-                err.field_errors = envelope::field_errors(&raw);
-                if let Some(t) = token.as_deref() {
-                    for (_, messages) in err.field_errors.iter_mut() {
-                        for m in messages.iter_mut() {
-                            if m.contains(t) {
-                                *m = envelope::redact(m, Some(t)).into_owned();
-                            }
-                        }
-                    }
-                }
-            }
-            Kind::Forbidden => {
-                err.reason =
-                    envelope::error_text(error_raw.as_ref()).and_then(envelope::forbidden_reason);
-            }
-            Kind::MethodNotAllowed => {
-                err.allow = headers
-                    .get("allow")
-                    .ok()
-                    .flatten()
-                    .map(|a| envelope::parse_allow(&a))
-                    .unwrap_or_default();
-            }
-            _ => {}
-        }
+        let allow = headers.get("allow").ok().flatten();
+        let mut err = envelope_error(status, &parsed, token.as_deref(), allow.as_deref())
+            .with_request(&ctx.method, &ctx.url);
         err.data = parsed;
         err.headers = headers.clone().into();
         err

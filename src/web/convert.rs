@@ -1,7 +1,8 @@
 //! Conversions between JS values and the pure modules' plain data.
 
-use crate::envelope::{Raw, MAX_DEPTH, MAX_FIELDS};
+use crate::envelope::{self, Raw, MAX_DEPTH, MAX_FIELDS};
 use crate::error::Error;
+use crate::status::{status_message, Kind};
 use crate::web::bindings;
 use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::prelude::*;
@@ -66,6 +67,50 @@ pub(crate) fn to_raw(value: &JsValue, depth: usize, budget: &mut usize) -> Raw {
         }
     }
     Raw::Map(members)
+}
+
+/// The typed error an error status makes from its (untrusted) parsed body:
+/// the envelope's `error` text (the token redacted) or a message made from
+/// the status, and per class the field map, the forbidden reason or the
+/// `Allow` methods. The caller adds the request, attempts and headers.
+pub(crate) fn envelope_error(
+    status: u16,
+    parsed: &JsValue,
+    token: Option<&str>,
+    allow: Option<&str>,
+) -> Error {
+    let kind = Kind::from_status(status).unwrap_or(Kind::Http);
+    let error_raw = get(parsed, "error").as_string().map(Raw::Str);
+    let message = match envelope::error_text(error_raw.as_ref()) {
+        Some(m) => envelope::redact(m, token).into_owned(),
+        None => status_message(status),
+    };
+    let mut err = Error::new(kind, status, message);
+    match kind {
+        Kind::Validation => {
+            let mut budget = 10_000;
+            let raw = to_raw(&get(parsed, "errors"), 0, &mut budget);
+            err.field_errors = envelope::field_errors(&raw);
+            if let Some(t) = token {
+                for (_, messages) in err.field_errors.iter_mut() {
+                    for m in messages.iter_mut() {
+                        if m.contains(t) {
+                            *m = envelope::redact(m, Some(t)).into_owned();
+                        }
+                    }
+                }
+            }
+        }
+        Kind::Forbidden => {
+            err.reason =
+                envelope::error_text(error_raw.as_ref()).and_then(envelope::forbidden_reason);
+        }
+        Kind::MethodNotAllowed => {
+            err.allow = allow.map(envelope::parse_allow).unwrap_or_default();
+        }
+        _ => {}
+    }
+    err
 }
 
 /// The plain `fieldErrors` object handed to JavaScript.

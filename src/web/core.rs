@@ -11,8 +11,6 @@
 //! same decisions in an async loop of its own.)
 
 use crate::cache::{cache_key, partition_key, Cache, CacheOptions};
-use crate::envelope::{self, Raw};
-use crate::error::Error;
 use crate::pagination::{next_page, Next, PageMeta, Walk};
 use crate::ratelimit::Gate;
 use crate::request::{
@@ -20,8 +18,7 @@ use crate::request::{
     write_affects, BaseUrl, ConfigError,
 };
 use crate::retry::{self, Decision, Failure, RetryHeaders, RetryOptions};
-use crate::status::{status_message, Kind};
-use crate::web::convert::{get, to_raw};
+use crate::web::convert::envelope_error;
 use wasm_bindgen::prelude::*;
 
 fn type_error(e: ConfigError) -> JsValue {
@@ -367,44 +364,14 @@ impl Core {
         retry_after: Option<String>,
         now: f64,
     ) -> JsValue {
-        let kind = Kind::from_status(status).unwrap_or(Kind::Http);
-        let token = self.token.as_deref();
-        let error_raw = get(&parsed, "error").as_string().map(Raw::Str);
-        let message = match envelope::error_text(error_raw.as_ref()) {
-            Some(m) => envelope::redact(m, token).into_owned(),
-            None => status_message(status),
-        };
-        let mut err = Error::new(kind, status, message).with_request(method, url);
-        match kind {
-            Kind::Validation => {
-                let mut budget = 10_000;
-                let raw = to_raw(&get(&parsed, "errors"), 0, &mut budget);
-                err.field_errors = envelope::field_errors(&raw);
-                if let Some(t) = token {
-                    for (_, messages) in err.field_errors.iter_mut() {
-                        for m in messages.iter_mut() {
-                            if m.contains(t) {
-                                *m = envelope::redact(m, Some(t)).into_owned();
-                            }
-                        }
-                    }
-                }
-            }
-            Kind::Forbidden => {
-                err.reason =
-                    envelope::error_text(error_raw.as_ref()).and_then(envelope::forbidden_reason);
-            }
-            Kind::MethodNotAllowed => {
-                err.allow = allow.map(|a| envelope::parse_allow(&a)).unwrap_or_default();
-            }
-            Kind::RateLimited => {
-                let h = RetryHeaders {
-                    rate_limit_reset: reset.as_deref(),
-                    retry_after: retry_after.as_deref(),
-                };
-                err.retry_after_ms = retry::retry_after_ms_for_error(&h, now);
-            }
-            _ => {}
+        let mut err = envelope_error(status, &parsed, self.token.as_deref(), allow.as_deref())
+            .with_request(method, url);
+        if status == 429 {
+            let h = RetryHeaders {
+                rate_limit_reset: reset.as_deref(),
+                retry_after: retry_after.as_deref(),
+            };
+            err.retry_after_ms = retry::retry_after_ms_for_error(&h, now);
         }
         err.attempts = attempts;
         err.delays_ms = delays;
