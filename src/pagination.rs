@@ -110,6 +110,28 @@ pub fn next_page(meta: &PageMeta, link: Option<&str>, items_on_page: usize) -> N
     Next::Done
 }
 
+/// The URL of the page after the one fetched from `url`: [`next_page`]'s
+/// answer applied to `url` (a cursor or page number set as its query
+/// parameter, a root-relative `next` joined onto its origin); `None` after
+/// the last page.
+pub fn next_url(
+    url: &str,
+    meta: &PageMeta,
+    link: Option<&str>,
+    items_on_page: usize,
+) -> Option<String> {
+    match next_page(meta, link, items_on_page) {
+        Next::Done => None,
+        Next::Param(name, value) => Some(crate::request::set_query_param(url, name, &value)),
+        Next::Url(u) if u.starts_with('/') && !u.starts_with("//") => {
+            let mut out = crate::request::origin_of(url).to_string();
+            out.push_str(&u);
+            Some(out)
+        }
+        Next::Url(u) => Some(u),
+    }
+}
+
 /// Stops a walk that would never end: a repeated next page, or `max_pages`.
 #[derive(Debug)]
 pub struct Walk {

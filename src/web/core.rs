@@ -11,11 +11,11 @@
 //! same decisions in an async loop of its own.)
 
 use crate::cache::{cache_key, partition_key, Cache, CacheOptions};
-use crate::pagination::{next_page, Next, PageMeta, Walk};
+use crate::pagination::{next_url, PageMeta, Walk};
 use crate::ratelimit::Gate;
 use crate::request::{
-    append_query, normalise_method, origin_of, set_query_param, validate_org_id, validate_token,
-    write_affects, BaseUrl, ConfigError,
+    append_query, normalise_method, validate_org_id, validate_token, write_affects, BaseUrl,
+    ConfigError,
 };
 use crate::retry::{self, Decision, Failure, RetryHeaders, RetryOptions};
 use crate::web::convert::envelope_error;
@@ -420,17 +420,7 @@ impl Pager {
             page,
             last_page,
         };
-        match next_page(&meta, link.as_deref(), items as usize) {
-            Next::Done => None,
-            Next::Param(name, value) => Some(set_query_param(url, name, &value)),
-            Next::Url(u) => Some(if u.starts_with('/') && !u.starts_with("//") {
-                let mut out = origin_of(url).to_string();
-                out.push_str(&u);
-                out
-            } else {
-                u
-            }),
-        }
+        next_url(url, &meta, link.as_deref(), items as usize)
     }
 }
 

@@ -2,8 +2,8 @@
 //! (so every page and every read goes through the same retries and cache).
 
 use crate::error::Error;
-use crate::pagination::{next_page, Next, PageMeta, Walk};
-use crate::request::{append_query, set_query_param};
+use crate::pagination::{next_url, PageMeta, Walk};
+use crate::request::append_query;
 use crate::status::Kind;
 use crate::web::client::{CacheMode, Client, Request};
 use crate::web::convert::{get, put};
@@ -104,15 +104,7 @@ impl Pages {
             last_page: num("last_page", "total_pages"),
         };
         let link = resp.headers.get("link").ok().flatten();
-        self.next = match next_page(&page_meta, link.as_deref(), items.length() as usize) {
-            Next::Done => None,
-            Next::Param(name, value) => Some(set_query_param(&url, name, &value)),
-            Next::Url(u) => Some(if u.starts_with('/') && !u.starts_with("//") {
-                format!("{}{}", crate::request::origin_of(&url), u)
-            } else {
-                u
-            }),
-        };
+        self.next = next_url(&url, &page_meta, link.as_deref(), items.length() as usize);
         Ok(Some(Page { items, meta, url }))
     }
 }
