@@ -15,7 +15,10 @@
 //! the `.wasm` (bundle size is a product figure). Nothing here reads the
 //! clock and nothing panics, whatever the input.
 
-use std::hash::{DefaultHasher, Hash, Hasher};
+#[allow(unused_imports)]
+use crate::prelude::*;
+
+use core::hash::{Hash, Hasher};
 
 /// Bounds of the cache (`cache: { maxEntries, maxBytes }` in the JS options).
 ///
@@ -315,7 +318,7 @@ pub fn cache_key(url: &str) -> String {
 ///
 /// Why a digest: the id is a map key that lives as long as the cache, and the
 /// token must not sit in it, so the token is replaced by a 128-bit digest
-/// (two runs of std's `DefaultHasher`, SipHash-1-3 with fixed keys, under
+/// (two runs of core's `SipHasher`, SipHash-2-4 with fixed keys, under
 /// different domain prefixes). It is not a password hash and needs not be one:
 /// it only separates identities in memory and is never persisted or sent.
 /// `Some("")` is a different identity from `None`, and the `anon`/`no-org`
@@ -343,8 +346,12 @@ pub fn partition_key(token: Option<&str>, org_id: Option<&str>) -> String {
 
 /// One 64-bit half of the token digest. `str`'s `Hash` writes a terminator,
 /// so the domain and the token cannot run into each other.
+///
+/// `core::hash::SipHasher` is deprecated only in favour of std's
+/// `DefaultHasher`, which a `no_std` build cannot reach; its output is fixed.
+#[allow(deprecated)]
 fn digest(domain: &str, token: &str) -> u64 {
-    let mut h = DefaultHasher::new();
+    let mut h = core::hash::SipHasher::new();
     domain.hash(&mut h);
     token.hash(&mut h);
     h.finish()

@@ -7,6 +7,9 @@
 //! the obsolete RFC 850 and asctime forms, accepted exactly when the
 //! `httpdate` crate accepts them (the tests compare the two on random input).
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 /// Seconds since the Unix epoch for an HTTP-date, or `None` when `s` is not
 /// one (wrong shape, a field out of range, a day the month does not have, a
 /// weekday that does not match the date, a year outside 1970–9999).
@@ -148,18 +151,18 @@ pub fn format_number(n: f64) -> String {
     let a = n.abs();
     if a >= 1e15 {
         // `as` saturates; numbers this large are not messages anyway.
-        out.push_str(&(a as u64).to_string());
+        crate::num::push_u64(&mut out, a as u64);
         return out;
     }
     // Whole part and fraction apart: `a * 1e6` would overflow u64 from
     // about 1.8e13 on.
-    let mut whole = a.trunc() as u64;
-    let mut frac = ((a - a.trunc()) * 1e6).round() as u64;
+    let mut whole = crate::num::trunc(a) as u64;
+    let mut frac = crate::num::round((a - crate::num::trunc(a)) * 1e6) as u64;
     if frac >= 1_000_000 {
         whole += 1;
         frac = 0;
     }
-    out.push_str(&whole.to_string());
+    crate::num::push_u64(&mut out, whole);
     if frac != 0 {
         out.push('.');
         let mut div = 100_000;

@@ -2,6 +2,9 @@
 //! adds to the status. Bodies are untrusted: anything that is not the envelope
 //! yields `None`s here, and the status alone still decides the class.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 /// A JSON value reduced to what the envelope needs. The browser's `JSON.parse`
 /// produces the value; the web layer converts only the `errors` member into
 /// this shape (bounded by [`MAX_FIELDS`] and [`MAX_DEPTH`]), so a 10 MB body
@@ -91,7 +94,7 @@ fn flatten(
         let key = if prefix.is_empty() {
             key.clone()
         } else {
-            format!("{prefix}.{key}")
+            crate::num::concat(&[prefix, ".", key])
         };
         if key.is_empty() || is_dangerous_key(&key) {
             continue;
@@ -186,7 +189,7 @@ pub fn parse_allow(header: &str) -> Vec<String> {
 /// use projekt_client::envelope::redact;
 /// assert_eq!(redact("bad token pjk_live_x", Some("pjk_live_x")), "bad token [redacted]");
 /// ```
-pub fn redact<'a>(text: &'a str, secret: Option<&str>) -> std::borrow::Cow<'a, str> {
+pub fn redact<'a>(text: &'a str, secret: Option<&str>) -> alloc::borrow::Cow<'a, str> {
     match secret {
         Some(s) if !s.is_empty() && text.contains(s) => text.replace(s, "[redacted]").into(),
         _ => text.into(),

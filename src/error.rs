@@ -1,6 +1,9 @@
 //! The Rust face of a failed request: one error type with predicates, the
 //! same facts the JS error classes carry.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use crate::status::Kind;
 
 /// A request that did not produce a usable body.
@@ -77,8 +80,8 @@ impl Error {
 
     /// Sets the request the error belongs to.
     pub fn with_request(mut self, method: &str, url: &str) -> Error {
-        self.method = method.to_string();
-        self.url = url.to_string();
+        self.method = method.to_owned();
+        self.url = url.to_owned();
         self
     }
 
@@ -209,13 +212,13 @@ impl Error {
     }
 }
 
-impl std::fmt::Display for Error {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Display for Error {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         write!(f, "{}: {}", self.kind.class_name(), self.message)
     }
 }
 
-impl std::error::Error for Error {}
+impl core::error::Error for Error {}
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {

@@ -23,6 +23,9 @@
 //!
 //! Parts are compared exactly: `items.00` and `items.0` are different fields.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 #[cfg(all(test, not(target_arch = "wasm32")))]
 use crate::envelope::FORBIDDEN_PARTS;
 
@@ -108,7 +111,7 @@ fn push_part(parts: &mut Vec<String>, current: &mut String) -> Option<()> {
     if current.is_empty() || crate::envelope::is_dangerous_key(current) {
         return None;
     }
-    parts.push(std::mem::take(current));
+    parts.push(core::mem::take(current));
     Some(())
 }
 

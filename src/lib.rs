@@ -22,12 +22,38 @@
 //! # Ok(()) }
 //! ```
 #![deny(missing_docs)]
+// Without feature `std`, on wasm32 (the npm build), the crate is `no_std` +
+// `alloc`:
+// std's panic handler, which formats the message, is then not linked.
+#![cfg_attr(all(not(feature = "std"), not(test), target_arch = "wasm32"), no_std)]
+
+extern crate alloc;
+
+/// The `alloc` names std's prelude would give, for the `no_std` build.
+#[allow(unused_imports)]
+pub(crate) mod prelude {
+    pub use alloc::borrow::ToOwned;
+    pub use alloc::boxed::Box;
+    pub use alloc::string::{String, ToString};
+    pub use alloc::vec::Vec;
+    pub use alloc::{format, vec};
+}
+
+// A panic cannot happen on purpose here (every input has a typed error), and
+// if one did, wasm traps either way; this handler only keeps the formatting
+// machinery of std's handler out of the `.wasm`.
+#[cfg(all(not(feature = "std"), not(test), target_arch = "wasm32"))]
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
+    core::arch::wasm32::unreachable()
+}
 
 pub mod cache;
 pub mod date;
 pub mod envelope;
 pub mod error;
 pub mod fields;
+mod num;
 pub mod pagination;
 pub mod ratelimit;
 pub mod request;

@@ -2,6 +2,9 @@
 //! when to stop. Pure, so a buggy server (a repeated cursor, a page number
 //! that never reaches the end) is caught by tests, not by a user's tab.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 /// The `meta` members that locate the next page, as read from the body.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PageMeta {
@@ -57,7 +60,7 @@ pub fn link_next(header: &str) -> Option<String> {
                 .any(|r| r.eq_ignore_ascii_case("next"))
         });
         if is_next && !target.is_empty() {
-            return Some(target.to_string());
+            return Some(target.to_owned());
         }
     }
     None
@@ -93,18 +96,20 @@ pub fn next_page(meta: &PageMeta, link: Option<&str>, items_on_page: usize) -> N
         return Next::Done;
     }
     if let Some(c) = meta.next_cursor.as_deref().filter(|c| !c.is_empty()) {
-        return Next::Param("cursor", c.to_string());
+        return Next::Param("cursor", c.to_owned());
     }
     if let Some(n) = meta.next.as_deref().filter(|c| !c.is_empty()) {
         let lower = n.to_ascii_lowercase();
         if lower.starts_with("http://") || lower.starts_with("https://") || n.starts_with('/') {
-            return Next::Url(n.to_string());
+            return Next::Url(n.to_owned());
         }
-        return Next::Param("cursor", n.to_string());
+        return Next::Param("cursor", n.to_owned());
     }
     if let (Some(page), Some(last)) = (meta.page, meta.last_page) {
         if page.is_finite() && last.is_finite() && page >= 1.0 && page < last && page < 1e9 {
-            return Next::Param("page", format!("{}", page.floor() as u64 + 1));
+            let mut next = String::new();
+            crate::num::push_u64(&mut next, crate::num::floor(page) as u64 + 1);
+            return Next::Param("page", next);
         }
     }
     Next::Done

@@ -10,6 +10,9 @@
 //! values go in raw and are read with the same lenient-but-safe rules (see the
 //! [`crate::retry`] module docs).
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use crate::retry::{requested_wait_ms, reset_wait_ms, RetryHeaders, MAX_TIMER_MS};
 
 /// When new requests of one client may be sent again.
@@ -80,7 +83,7 @@ impl Gate {
             None
         };
         let Some(wait) = wait else { return };
-        let wait = wait.ceil().min(cap);
+        let wait = crate::num::ceil(wait).min(cap);
         if wait.is_nan() || wait <= 0.0 {
             return;
         }
@@ -316,7 +319,7 @@ mod tests {
                         retry_after: after.as_deref(),
                     };
                     g.observe(*status, remaining.as_deref(), &headers, *now, max);
-                    for probe in probes.iter().chain(std::iter::once(now)) {
+                    for probe in probes.iter().chain(core::iter::once(now)) {
                         let w = g.wait_ms(*probe);
                         prop_assert!(w.is_finite());
                         prop_assert!(w >= 0.0);

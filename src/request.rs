@@ -1,21 +1,24 @@
 //! Building a request from the caller's input: option validation, URL joining
 //! and query encoding. Everything the browser is given is decided here.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 /// Why an option was refused. The message names the problem and never echoes
 /// the token.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ConfigError(pub String);
 
-impl std::fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.write_str(&self.0)
     }
 }
 
-impl std::error::Error for ConfigError {}
+impl core::error::Error for ConfigError {}
 
 fn refuse<T>(msg: &str) -> Result<T, ConfigError> {
-    Err(ConfigError(msg.to_string()))
+    Err(ConfigError(msg.to_owned()))
 }
 
 /// Checks a token: the API issues `pjk_live_…`; the client adds `Bearer `.
@@ -124,10 +127,10 @@ impl BaseUrl {
         let path = path.trim_end_matches('/');
         let host = host_of(authority);
         let loopback = is_loopback_host(&host);
-        let origin = format!("{}{}", &lower[..scheme_len], authority.to_ascii_lowercase());
+        let origin = crate::num::concat(&[&lower[..scheme_len], &authority.to_ascii_lowercase()]);
         Ok(BaseUrl {
             origin_len: origin.len(),
-            url: format!("{origin}{path}"),
+            url: crate::num::concat(&[&origin, path]),
             loopback,
             https,
         })
@@ -187,7 +190,7 @@ impl BaseUrl {
                     None | Some(b'/' | b'?' | b'#')
                 )
             {
-                return Ok(format!("{}{}", self.url, &path[self.url.len()..]));
+                return Ok(crate::num::concat(&[&self.url, &path[self.url.len()..]]));
             }
             return refuse("projekt-client: an absolute URL must point inside baseUrl");
         }
@@ -202,7 +205,7 @@ impl BaseUrl {
         } else {
             "/"
         };
-        Ok(format!("{}{}{}", self.url, sep, path))
+        Ok(crate::num::concat(&[&self.url, sep, path]))
     }
 }
 
@@ -210,11 +213,11 @@ fn host_of(authority: &str) -> String {
     let a = authority.to_ascii_lowercase();
     if a.starts_with('[') {
         match a.find(']') {
-            Some(end) => a[..=end].to_string(),
+            Some(end) => a[..=end].to_owned(),
             None => a,
         }
     } else {
-        a.split(':').next().unwrap_or("").to_string()
+        a.split(':').next().unwrap_or("").to_owned()
     }
 }
 
@@ -250,7 +253,7 @@ pub fn encode_component(s: &str) -> String {
 /// ```
 pub fn append_query(url: &str, pairs: &[(String, String)]) -> String {
     if pairs.is_empty() {
-        return url.to_string();
+        return url.to_owned();
     }
     let (base, fragment) = match url.find('#') {
         Some(i) => (&url[..i], &url[i..]),
@@ -370,7 +373,7 @@ pub fn normalise_method(method: &str) -> Result<String, ConfigError> {
             if upper == "CONNECT" || upper == "TRACE" || upper == "TRACK" {
                 refuse("projekt-client: method is not allowed by fetch")
             } else {
-                Ok(method.to_string())
+                Ok(method.to_owned())
             }
         }
         _ => refuse("projekt-client: method must be an HTTP method name such as GET or POST"),

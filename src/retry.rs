@@ -31,6 +31,9 @@
 //!   up at once rather than retry early.
 //! - An HTTP-date in the past means "now": a wait of 0.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 /// The largest wait reported from headers, in ms (about 31 years).
 ///
 /// Any larger value (or one that overflows `f64`) is reported as this, so the
@@ -196,7 +199,7 @@ pub fn backoff_ms(opts: &RetryOptions, retry_number: u32, random: f64) -> f64 {
     // 2^1023 is the largest finite power of two; beyond it the product could
     // become inf and `0 × inf` NaN.
     let exponent = retry_number.saturating_sub(1).min(1023);
-    let factor = 2f64.powi(exponent as i32);
+    let factor = crate::num::pow2(exponent);
     let ceiling = (base * factor).min(max);
     let random = if random.is_nan() {
         0.0
@@ -206,7 +209,7 @@ pub fn backoff_ms(opts: &RetryOptions, retry_number: u32, random: f64) -> f64 {
         let r = random.max(0.0).min(1.0);
         r
     };
-    (ceiling * random).floor().max(0.0).min(ceiling)
+    crate::num::floor(ceiling * random).max(0.0).min(ceiling)
 }
 
 /// `value` trimmed of HTTP optional whitespace.
@@ -268,7 +271,7 @@ fn largest_member(value: &str, parse: impl Fn(&str) -> Option<f64>) -> Option<f6
         let (parsed, used) = match parse(piece) {
             Some(v) => (Some(v), 1),
             None => match pieces.get(i + 1) {
-                Some(next) => match parse(&format!("{piece},{next}")) {
+                Some(next) => match parse(&crate::num::concat(&[piece, ",", next])) {
                     Some(v) => (Some(v), 2),
                     None => (None, 1),
                 },
@@ -320,7 +323,7 @@ pub fn requested_wait_ms(headers: &RetryHeaders, now_ms: f64) -> Option<f64> {
 /// ms (a caller that waits exactly that long is never early), `None` (JS
 /// `null`) when neither header was usable.
 pub fn retry_after_ms_for_error(headers: &RetryHeaders, now_ms: f64) -> Option<f64> {
-    requested_wait_ms(headers, now_ms).map(f64::ceil)
+    requested_wait_ms(headers, now_ms).map(crate::num::ceil)
 }
 
 /// The whole decision after attempt number `attempts_made` (1-based; 0 is
@@ -349,7 +352,7 @@ pub fn decide(
     }
     if failure == Failure::Status(429) {
         if let Some(wait) = requested_wait_ms(headers, now_ms) {
-            let wait = wait.ceil();
+            let wait = crate::num::ceil(wait);
             return if wait <= clamp_delay(opts.max_delay_ms) {
                 Decision::Retry { delay_ms: wait }
             } else {

@@ -1,6 +1,9 @@
 //! Status classification: the HTTP status decides the error class, the body only
 //! adds detail (`projekt-errors.txt`: "The HTTP status is the source of truth").
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 /// What kind of failure a request ended in. Each kind is one JS error class and
 /// one `kind` string; the names are part of the public contract.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -193,11 +196,14 @@ pub fn reason_phrase(status: u16) -> &'static str {
 /// ```
 pub fn status_message(status: u16) -> String {
     let phrase = reason_phrase(status);
-    if phrase.is_empty() {
-        format!("Request failed with status {status}")
-    } else {
-        format!("Request failed with status {status} ({phrase})")
+    let mut out = String::from("Request failed with status ");
+    crate::num::push_u64(&mut out, u64::from(status));
+    if !phrase.is_empty() {
+        out.push_str(" (");
+        out.push_str(phrase);
+        out.push(')');
     }
+    out
 }
 
 #[cfg(all(test, not(target_arch = "wasm32")))]

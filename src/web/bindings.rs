@@ -3,6 +3,9 @@
 //! `src/js/runtime.js` (one module, so an unbundled page makes one request
 //! for it, not one per helper).
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use js_sys::{Array, Object, Promise};
 use wasm_bindgen::prelude::*;
 use web_sys::{AbortSignal, RequestInit};

@@ -1,5 +1,8 @@
 //! Conversions between JS values and the pure modules' plain data.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use crate::envelope::{self, Raw, MAX_DEPTH, MAX_FIELDS};
 use crate::error::Error;
 use crate::status::{status_message, Kind};

@@ -10,6 +10,9 @@
 //! (Rust frontends use [`crate::Client`], feature `client`, which runs the
 //! same decisions in an async loop of its own.)
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use crate::cache::{cache_key, partition_key, Cache, CacheOptions};
 use crate::pagination::{next_url, PageMeta, Walk};
 use crate::ratelimit::Gate;
@@ -118,13 +121,13 @@ impl Core {
     /// The base URL requests are joined onto.
     #[wasm_bindgen(getter, js_name = baseUrl)]
     pub fn base_url(&self) -> String {
-        self.base.as_str().to_string()
+        self.base.as_str().to_owned()
     }
 
     /// The base URL's origin (network error messages name it).
     #[wasm_bindgen(getter)]
     pub fn origin(&self) -> String {
-        self.base.origin().to_string()
+        self.base.origin().to_owned()
     }
 
     /// `path` joined onto the base URL, with the query pairs (`[k, v, k, v…]`)
@@ -219,7 +222,7 @@ impl Core {
 
     /// The `kind` a failure (as in [`Core::decide`]) is reported as.
     pub fn reason(failure: u16) -> String {
-        retry::reason(failure_of(failure)).to_string()
+        retry::reason(failure_of(failure)).to_owned()
     }
 
     /// Whether a GET of `url` may use the cache now: it is on and no write
@@ -300,7 +303,7 @@ impl Core {
     /// A write to `url` starts.
     #[wasm_bindgen(js_name = beginWrite)]
     pub fn begin_write(&mut self, url: &str) {
-        self.writing.push(crate::request::path_of(url).to_string());
+        self.writing.push(crate::request::path_of(url).to_owned());
     }
 
     /// A write to `url` ended; a successful one invalidates the resource and

@@ -65,6 +65,9 @@
 //! `bindErrors` also clears the state of forms that are no longer in a
 //! document, so it stays bounded by the forms on screen.
 
+#[allow(unused_imports)]
+use crate::prelude::*;
+
 use js_sys::Array;
 use wasm_bindgen::prelude::*;
 
