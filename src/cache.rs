@@ -393,7 +393,7 @@ fn path_of(url: &str) -> String {
     let rest = if let Some(r) = s.strip_prefix("//") {
         after_authority(r)
     } else {
-        match s.find("://") {
+        match crate::text::find(s, "://") {
             Some(i) if is_scheme(&s[..i]) => after_authority(&s[i + 3..]),
             _ => s,
         }

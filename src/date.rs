@@ -151,7 +151,7 @@ pub fn format_number(n: f64) -> String {
     let a = n.abs();
     if a >= 1e15 {
         // `as` saturates; numbers this large are not messages anyway.
-        crate::num::push_u64(&mut out, a as u64);
+        crate::text::push_u64(&mut out, a as u64);
         return out;
     }
     // Whole part and fraction apart: `a * 1e6` would overflow u64 from
@@ -162,7 +162,7 @@ pub fn format_number(n: f64) -> String {
         whole += 1;
         frac = 0;
     }
-    crate::num::push_u64(&mut out, whole);
+    crate::text::push_u64(&mut out, whole);
     if frac != 0 {
         out.push('.');
         let mut div = 100_000;

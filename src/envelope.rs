@@ -94,7 +94,7 @@ fn flatten(
         let key = if prefix.is_empty() {
             key.clone()
         } else {
-            crate::num::concat(&[prefix, ".", key])
+            crate::text::concat(&[prefix, ".", key])
         };
         if key.is_empty() || is_dangerous_key(&key) {
             continue;
@@ -191,7 +191,9 @@ pub fn parse_allow(header: &str) -> Vec<String> {
 /// ```
 pub fn redact<'a>(text: &'a str, secret: Option<&str>) -> alloc::borrow::Cow<'a, str> {
     match secret {
-        Some(s) if !s.is_empty() && text.contains(s) => text.replace(s, "[redacted]").into(),
+        Some(s) if crate::text::find(text, s).is_some() => {
+            crate::text::replace(text, s, "[redacted]").into()
+        }
         _ => text.into(),
     }
 }

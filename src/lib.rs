@@ -59,6 +59,7 @@ pub mod ratelimit;
 pub mod request;
 pub mod retry;
 pub mod status;
+mod text;
 
 #[cfg(target_arch = "wasm32")]
 pub mod web;

@@ -1,11 +1,7 @@
 //! `f64` rounding without std: `floor`, `ceil`, `trunc` and `round` are std
 //! methods (they call libm), and the npm build is `no_std`. These give the
 //! same results for every input (checked against std below); on wasm32 they
-//! compile to a few float instructions. Beside them, the two string helpers
-//! that stand in for `format!` in the `.wasm` path.
-
-#[allow(unused_imports)]
-use crate::prelude::*;
+//! compile to a few float instructions.
 
 /// 2^52: from here on every `f64` is a whole number.
 const WHOLE: f64 = 4_503_599_627_370_496.0;
@@ -55,34 +51,6 @@ pub(crate) fn round(x: f64) -> f64 {
 /// 2^`e` for `e` in 0..=1023, exactly, as `2f64.powi(e)`.
 pub(crate) fn pow2(e: u32) -> f64 {
     f64::from_bits((u64::from(e.min(1023)) + 1023) << 52)
-}
-
-/// The pieces one after another, as `format!("{}{}…")` gives without the
-/// formatting machinery (`core::fmt` costs kilobytes of `.wasm`).
-pub(crate) fn concat(parts: &[&str]) -> String {
-    let mut out = String::with_capacity(parts.iter().map(|p| p.len()).sum());
-    for p in parts {
-        out.push_str(p);
-    }
-    out
-}
-
-/// Append `v` in decimal, as `write!(out, "{v}")`.
-pub(crate) fn push_u64(out: &mut String, v: u64) {
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    let mut v = v;
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (v % 10) as u8;
-        v /= 10;
-        if v == 0 {
-            break;
-        }
-    }
-    for &d in &digits[i..] {
-        out.push(char::from(d));
-    }
 }
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
@@ -137,17 +105,6 @@ mod tests {
     }
 
     #[test]
-    fn concat_and_push_u64_match_format() {
-        assert_eq!(concat(&[]), "");
-        assert_eq!(concat(&["a", "", "bc"]), "abc");
-        for v in [0, 7, 10, 99, 100, 12345, u64::from(u32::MAX), u64::MAX] {
-            let mut s = String::from("x");
-            push_u64(&mut s, v);
-            assert_eq!(s, format!("x{v}"));
-        }
-    }
-
-    #[test]
     fn pow2_is_exact() {
         for e in 0..=1023u32 {
             assert_eq!(pow2(e), 2f64.powi(e as i32), "2^{e}");
@@ -156,13 +113,6 @@ mod tests {
     }
 
     proptest! {
-        #[test]
-        fn push_u64_matches_format(v in any::<u64>()) {
-            let mut s = String::new();
-            push_u64(&mut s, v);
-            prop_assert_eq!(s, v.to_string());
-        }
-
         #[test]
         fn matches_std_everywhere(bits in any::<u64>(), small in -1e7f64..1e7) {
             for x in [f64::from_bits(bits), small] {

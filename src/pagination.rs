@@ -108,7 +108,7 @@ pub fn next_page(meta: &PageMeta, link: Option<&str>, items_on_page: usize) -> N
     if let (Some(page), Some(last)) = (meta.page, meta.last_page) {
         if page.is_finite() && last.is_finite() && page >= 1.0 && page < last && page < 1e9 {
             let mut next = String::new();
-            crate::num::push_u64(&mut next, crate::num::floor(page) as u64 + 1);
+            crate::text::push_u64(&mut next, crate::num::floor(page) as u64 + 1);
             return Next::Param("page", next);
         }
     }

@@ -102,7 +102,7 @@ impl BaseUrl {
             (8, true)
         } else if lower.starts_with("http://") {
             (7, false)
-        } else if lower.contains("://") {
+        } else if crate::text::find(&lower, "://").is_some() {
             return refuse("projekt-client: baseUrl must use http: or https:");
         } else {
             return refuse(
@@ -127,10 +127,10 @@ impl BaseUrl {
         let path = path.trim_end_matches('/');
         let host = host_of(authority);
         let loopback = is_loopback_host(&host);
-        let origin = crate::num::concat(&[&lower[..scheme_len], &authority.to_ascii_lowercase()]);
+        let origin = crate::text::concat(&[&lower[..scheme_len], &authority.to_ascii_lowercase()]);
         Ok(BaseUrl {
             origin_len: origin.len(),
-            url: crate::num::concat(&[&origin, path]),
+            url: crate::text::concat(&[&origin, path]),
             loopback,
             https,
         })
@@ -190,7 +190,7 @@ impl BaseUrl {
                     None | Some(b'/' | b'?' | b'#')
                 )
             {
-                return Ok(crate::num::concat(&[&self.url, &path[self.url.len()..]]));
+                return Ok(crate::text::concat(&[&self.url, &path[self.url.len()..]]));
             }
             return refuse("projekt-client: an absolute URL must point inside baseUrl");
         }
@@ -205,7 +205,7 @@ impl BaseUrl {
         } else {
             "/"
         };
-        Ok(crate::num::concat(&[&self.url, sep, path]))
+        Ok(crate::text::concat(&[&self.url, sep, path]))
     }
 }
 
@@ -320,7 +320,7 @@ pub fn set_query_param(url: &str, name: &str, value: &str) -> String {
 
 /// The path part of an absolute URL (for cache invalidation and messages).
 pub fn path_of(url: &str) -> &str {
-    let after_scheme = url.find("://").map(|i| i + 3).unwrap_or(0);
+    let after_scheme = crate::text::find(url, "://").map(|i| i + 3).unwrap_or(0);
     let rest = &url[after_scheme..];
     let start = rest
         .find('/')
@@ -337,7 +337,7 @@ pub fn path_of(url: &str) -> &str {
 /// root-relative `next` link onto the page it came from. A string with no
 /// path is returned whole.
 pub fn origin_of(url: &str) -> &str {
-    let start = url.find("://").map_or(0, |i| i + 3);
+    let start = crate::text::find(url, "://").map_or(0, |i| i + 3);
     match url.get(start..).and_then(|rest| rest.find('/')) {
         Some(i) => url.get(..start + i).unwrap_or(url),
         None => url,

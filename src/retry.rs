@@ -271,7 +271,7 @@ fn largest_member(value: &str, parse: impl Fn(&str) -> Option<f64>) -> Option<f6
         let (parsed, used) = match parse(piece) {
             Some(v) => (Some(v), 1),
             None => match pieces.get(i + 1) {
-                Some(next) => match parse(&crate::num::concat(&[piece, ",", next])) {
+                Some(next) => match parse(&crate::text::concat(&[piece, ",", next])) {
                     Some(v) => (Some(v), 2),
                     None => (None, 1),
                 },

@@ -197,7 +197,7 @@ pub fn reason_phrase(status: u16) -> &'static str {
 pub fn status_message(status: u16) -> String {
     let phrase = reason_phrase(status);
     let mut out = String::from("Request failed with status ");
-    crate::num::push_u64(&mut out, u64::from(status));
+    crate::text::push_u64(&mut out, u64::from(status));
     if !phrase.is_empty() {
         out.push_str(" (");
         out.push_str(phrase);

@@ -97,7 +97,7 @@ pub(crate) fn envelope_error(
             if let Some(t) = token {
                 for (_, messages) in err.field_errors.iter_mut() {
                     for m in messages.iter_mut() {
-                        if m.contains(t) {
+                        if crate::text::find(m, t).is_some() {
                             *m = envelope::redact(m, Some(t)).into_owned();
                         }
                     }
