@@ -198,6 +198,50 @@ pub fn redact<'a>(text: &'a str, secret: Option<&str>) -> alloc::borrow::Cow<'a,
     }
 }
 
+/// The typed error an error status makes from its (untrusted) envelope:
+/// `error` (the envelope's `error` member) as the message, the token
+/// redacted, or a message made from the status; and per class the field map
+/// (from `errors`, for a 422), the forbidden reason or the `Allow` methods
+/// (from the `allow` header). The caller adds the request, attempts and
+/// headers.
+pub fn to_error(
+    status: u16,
+    error: Option<&Raw>,
+    errors: &Raw,
+    token: Option<&str>,
+    allow: Option<&str>,
+) -> crate::Error {
+    use crate::status::Kind;
+    let kind = Kind::from_status(status).unwrap_or(Kind::Http);
+    let message = match error_text(error) {
+        Some(m) => redact(m, token).into_owned(),
+        None => crate::status::status_message(status),
+    };
+    let mut err = crate::Error::new(kind, status, message);
+    match kind {
+        Kind::Validation => {
+            err.field_errors = field_errors(errors);
+            if let Some(t) = token {
+                for (_, messages) in err.field_errors.iter_mut() {
+                    for m in messages.iter_mut() {
+                        if crate::text::find(m, t).is_some() {
+                            *m = redact(m, Some(t)).into_owned();
+                        }
+                    }
+                }
+            }
+        }
+        Kind::Forbidden => {
+            err.reason = error_text(error).and_then(forbidden_reason);
+        }
+        Kind::MethodNotAllowed => {
+            err.allow = allow.map(parse_allow).unwrap_or_default();
+        }
+        _ => {}
+    }
+    err
+}
+
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;

@@ -212,6 +212,92 @@ impl Error {
     }
 }
 
+impl Error {
+    /// The facts JavaScript's error object is made of, as one JSON object:
+    /// `kind`, `status`, `message`, `method`, `url`, `attempts`, and per
+    /// class `fieldErrors` (field → messages, server order), `reason`
+    /// (string or `null`), `allow` (methods) or `retryAfterMs` (number or
+    /// `null`). One string crosses from wasm instead of a call per property
+    /// (see [`crate::json`]); `JSON.parse` makes every key an own data
+    /// property, so no field name can reach a prototype.
+    ///
+    /// ```
+    /// use projekt_client::{Error, Kind};
+    /// let e = Error::new(Kind::Forbidden, 403, "Nope").with_request("GET", "https://a.test/x");
+    /// assert_eq!(
+    ///     e.to_json_parts(),
+    ///     r#"{"kind":"forbidden","status":403,"message":"Nope","method":"GET","url":"https://a.test/x","attempts":1,"reason":null}"#
+    /// );
+    /// ```
+    pub fn to_json_parts(&self) -> String {
+        use crate::json::push_str;
+        use crate::text::push_u64;
+        let mut o = String::with_capacity(128 + self.message.len() + self.url.len());
+        o.push_str("{\"kind\":");
+        push_str(&mut o, self.kind.as_str());
+        o.push_str(",\"status\":");
+        push_u64(&mut o, u64::from(self.status));
+        o.push_str(",\"message\":");
+        push_str(&mut o, &self.message);
+        o.push_str(",\"method\":");
+        push_str(&mut o, &self.method);
+        o.push_str(",\"url\":");
+        push_str(&mut o, &self.url);
+        o.push_str(",\"attempts\":");
+        push_u64(&mut o, u64::from(self.attempts));
+        match self.kind {
+            Kind::Validation => {
+                o.push_str(",\"fieldErrors\":{");
+                for (i, (key, messages)) in self.field_errors.iter().enumerate() {
+                    if i > 0 {
+                        o.push(',');
+                    }
+                    push_str(&mut o, key);
+                    o.push_str(":[");
+                    for (j, m) in messages.iter().enumerate() {
+                        if j > 0 {
+                            o.push(',');
+                        }
+                        push_str(&mut o, m);
+                    }
+                    o.push(']');
+                }
+                o.push('}');
+            }
+            Kind::Forbidden => {
+                o.push_str(",\"reason\":");
+                match self.reason {
+                    Some(r) => push_str(&mut o, r),
+                    None => o.push_str("null"),
+                }
+            }
+            Kind::MethodNotAllowed => {
+                o.push_str(",\"allow\":[");
+                for (i, m) in self.allow.iter().enumerate() {
+                    if i > 0 {
+                        o.push(',');
+                    }
+                    push_str(&mut o, m);
+                }
+                o.push(']');
+            }
+            Kind::RateLimited => {
+                o.push_str(",\"retryAfterMs\":");
+                match self.retry_after_ms {
+                    // Whole milliseconds (rounded up) within the timer bound.
+                    Some(ms) if ms.is_finite() && ms >= 0.0 => {
+                        o.push_str(&crate::date::format_number(ms))
+                    }
+                    _ => o.push_str("null"),
+                }
+            }
+            _ => {}
+        }
+        o.push('}');
+        o
+    }
+}
+
 impl core::fmt::Display for Error {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         write!(f, "{}: {}", self.kind.class_name(), self.message)
@@ -219,6 +305,71 @@ impl core::fmt::Display for Error {
 }
 
 impl core::error::Error for Error {}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod json_parts_tests {
+    use super::*;
+    use serde_json::{json, Value};
+
+    fn parts(e: &Error) -> Value {
+        serde_json::from_str(&e.to_json_parts()).expect("valid JSON")
+    }
+
+    #[test]
+    fn every_class_writes_its_fields() {
+        let mut v = Error::new(Kind::Validation, 422, "Validation failed \"x\"\n")
+            .with_request("POST", "https://a.test/v1/issues?q=é");
+        v.attempts = 3;
+        v.field_errors = vec![
+            (
+                "title".into(),
+                vec!["required".into(), "too \\ short".into()],
+            ),
+            ("items.0.name".into(), vec!["\u{1}ctl".into()]),
+            ("__proto__x".into(), vec![]),
+        ];
+        assert_eq!(
+            parts(&v),
+            json!({"kind": "validation", "status": 422, "message": "Validation failed \"x\"\n",
+                   "method": "POST", "url": "https://a.test/v1/issues?q=é", "attempts": 3,
+                   "fieldErrors": {"title": ["required", "too \\ short"], "items.0.name": ["\u{1}ctl"], "__proto__x": []}})
+        );
+        // Server order is kept in the text.
+        assert!(v.to_json_parts().find("title") < v.to_json_parts().find("items.0.name"));
+
+        let mut f = Error::new(Kind::Forbidden, 403, "m");
+        assert_eq!(parts(&f)["reason"], Value::Null);
+        f.reason = Some("org_mismatch");
+        assert_eq!(parts(&f)["reason"], json!("org_mismatch"));
+
+        let mut a = Error::new(Kind::MethodNotAllowed, 405, "m");
+        assert_eq!(parts(&a)["allow"], json!([]));
+        a.allow = vec!["GET".into(), "HEAD".into()];
+        assert_eq!(parts(&a)["allow"], json!(["GET", "HEAD"]));
+
+        let mut r = Error::new(Kind::RateLimited, 429, "m");
+        assert_eq!(parts(&r)["retryAfterMs"], Value::Null);
+        r.retry_after_ms = Some(2000.0);
+        assert_eq!(parts(&r)["retryAfterMs"], json!(2000));
+        r.retry_after_ms = Some(f64::INFINITY);
+        assert_eq!(parts(&r)["retryAfterMs"], Value::Null);
+
+        let n = Error::new(Kind::NotFound, 404, "m");
+        let keys: Vec<String> = parts(&n).as_object().unwrap().keys().cloned().collect();
+        assert_eq!(keys.len(), 6);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_text_round_trips(msg in ".*", key in ".*", m in ".*") {
+            let mut v = Error::new(Kind::Validation, 422, msg.clone());
+            v.field_errors = vec![(key.clone(), vec![m.clone()])];
+            let p = parts(&v);
+            proptest::prop_assert_eq!(&p["message"], &json!(msg));
+            proptest::prop_assert_eq!(&p["fieldErrors"][&key], &json!([m]));
+        }
+    }
+}
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {

@@ -53,6 +53,7 @@ pub mod date;
 pub mod envelope;
 pub mod error;
 pub mod fields;
+pub mod json;
 mod num;
 pub mod pagination;
 pub mod ratelimit;

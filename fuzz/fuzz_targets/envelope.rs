@@ -4,7 +4,8 @@
 //! Input: a JSON body (`{"error": "...", "errors": {...}}`), read keeping
 //! duplicate keys; bytes that are not JSON build a tree through
 //! `projekt_fuzz::bytes_raw`. Both the tree as parsed and the tree the web
-//! layer would pass (`JSON.parse` + `to_raw`'s cuts) are checked.
+//! layer would pass (`JSON.parse` + `to_raw`'s cuts) are checked, and the
+//! tree `json::parse_raw` (the npm build's reader) makes of the same text.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -19,6 +20,8 @@ fuzz_target!(|data: &[u8]| {
     let raw = json_raw(&text).unwrap_or_else(|| bytes_raw(data));
     check_tree(&raw, false);
     check_tree(&web_like(&raw), true);
+    // The npm build's reader of `JSON.stringify(errors)`: any text, bounded.
+    check_tree(&projekt_client::json::parse_raw(&text), true);
 
     // Every string in the body doubles as an `Allow` header, a 403 message
     // and a text to redact.

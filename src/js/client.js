@@ -715,10 +715,21 @@ export class Client {
     } else {
       cancel(res);
     }
-    return this.#live().httpError(
-      status, parsed, headers, ctx.method, ctx.url, attempts, delays,
+    // Rust decides what the error says from the envelope's `error` string and
+    // `errors` member (as JSON text: one string instead of a call per key);
+    // the object is made here, outside the wasm call (an Error constructed
+    // under a wasm frame costs V8 far more to capture its stack).
+    const env = parsed !== null && typeof parsed === "object" ? parsed : {};
+    const error = typeof env.error === "string" ? env.error : undefined;
+    const errors = env.errors !== null && typeof env.errors === "object" ? JSON.stringify(env.errors) : undefined;
+    const o = JSON.parse(this.#live().httpError(
+      status, error, errors, ctx.method, ctx.url, attempts,
       headers.get("allow"), reset, retryAfter, Date.now(),
-    );
+    ));
+    if (parsed !== undefined) o.data = parsed;
+    o.headers = headers;
+    o.delays = delays.slice();
+    return makeError(o.kind, o.status, o.message, o.method, o.url, o.attempts, o);
   }
 
   /** Tells `onRetry`, then sleeps (abortable). */

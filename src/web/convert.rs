@@ -3,15 +3,19 @@
 #[allow(unused_imports)]
 use crate::prelude::*;
 
+#[cfg(feature = "client")]
 use crate::envelope::{self, Raw, MAX_DEPTH, MAX_FIELDS};
 use crate::error::Error;
-use crate::status::{status_message, Kind};
+#[cfg(feature = "client")]
+use crate::status::Kind;
 use crate::web::bindings;
 use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::prelude::*;
+#[cfg(feature = "client")]
 use wasm_bindgen::JsCast;
 
 /// `obj[key]`, `undefined` on any failure (getters may throw).
+#[cfg(feature = "client")]
 pub(crate) fn get(obj: &JsValue, key: &str) -> JsValue {
     if !obj.is_object() && !obj.is_function() {
         return JsValue::UNDEFINED;
@@ -35,6 +39,7 @@ pub(crate) fn put(obj: &Object, key: &str, value: &JsValue) {
 }
 
 /// Converts the `errors` member of a parsed envelope, bounded in size and depth.
+#[cfg(feature = "client")]
 pub(crate) fn to_raw(value: &JsValue, depth: usize, budget: &mut usize) -> Raw {
     if *budget == 0 {
         return Raw::Null;
@@ -76,44 +81,21 @@ pub(crate) fn to_raw(value: &JsValue, depth: usize, budget: &mut usize) -> Raw {
 /// the envelope's `error` text (the token redacted) or a message made from
 /// the status, and per class the field map, the forbidden reason or the
 /// `Allow` methods. The caller adds the request, attempts and headers.
+#[cfg(feature = "client")]
 pub(crate) fn envelope_error(
     status: u16,
     parsed: &JsValue,
     token: Option<&str>,
     allow: Option<&str>,
 ) -> Error {
-    let kind = Kind::from_status(status).unwrap_or(Kind::Http);
-    let error_raw = get(parsed, "error").as_string().map(Raw::Str);
-    let message = match envelope::error_text(error_raw.as_ref()) {
-        Some(m) => envelope::redact(m, token).into_owned(),
-        None => status_message(status),
+    let error = get(parsed, "error").as_string().map(Raw::Str);
+    let errors = if Kind::from_status(status) == Some(Kind::Validation) {
+        let mut budget = crate::json::BUDGET;
+        to_raw(&get(parsed, "errors"), 0, &mut budget)
+    } else {
+        Raw::Null
     };
-    let mut err = Error::new(kind, status, message);
-    match kind {
-        Kind::Validation => {
-            let mut budget = 10_000;
-            let raw = to_raw(&get(parsed, "errors"), 0, &mut budget);
-            err.field_errors = envelope::field_errors(&raw);
-            if let Some(t) = token {
-                for (_, messages) in err.field_errors.iter_mut() {
-                    for m in messages.iter_mut() {
-                        if crate::text::find(m, t).is_some() {
-                            *m = envelope::redact(m, Some(t)).into_owned();
-                        }
-                    }
-                }
-            }
-        }
-        Kind::Forbidden => {
-            err.reason =
-                envelope::error_text(error_raw.as_ref()).and_then(envelope::forbidden_reason);
-        }
-        Kind::MethodNotAllowed => {
-            err.allow = allow.map(envelope::parse_allow).unwrap_or_default();
-        }
-        _ => {}
-    }
-    err
+    envelope::to_error(status, error.as_ref(), &errors, token, allow)
 }
 
 /// The plain `fieldErrors` object handed to JavaScript.
@@ -146,6 +128,20 @@ impl Error {
         if self.invalid_input {
             return js_sys::TypeError::new(&self.message).into();
         }
+        bindings::make_error(
+            self.kind.as_str(),
+            self.status,
+            &self.message,
+            &self.method,
+            &self.url,
+            self.attempts,
+            &self.extra(),
+        )
+    }
+
+    /// What the JS error class takes beside the message, as a plain object:
+    /// the class-specific fields, `cause`, `data`, `headers` and `delays`.
+    fn extra(&self) -> Object {
         let extra = Object::new();
         use crate::status::Kind;
         match self.kind {
@@ -188,15 +184,25 @@ impl Error {
             .map(|d| JsValue::from_f64(*d))
             .collect();
         put(&extra, "delays", &delays);
-        bindings::make_error(
-            self.kind.as_str(),
-            self.status,
-            &self.message,
-            &self.method,
-            &self.url,
-            self.attempts,
-            &extra,
-        )
+        extra
+    }
+
+    /// Everything the JS error of this (HTTP) error is made of, as a plain
+    /// object: [`Error::to_js`]'s fields plus `kind`, `status`, `message`,
+    /// `method`, `url` and `attempts`. The npm `Client` builds the error
+    /// object from it in JavaScript (runtime.js's `__makeError`): an `Error`
+    /// constructed during a wasm call captures a stack with wasm frames in
+    /// it, which costs V8 tens of microseconds more and shows users frames
+    /// they cannot read.
+    pub fn to_js_parts(&self) -> Object {
+        let o = self.extra();
+        put(&o, "kind", &JsValue::from_str(self.kind.as_str()));
+        put(&o, "status", &JsValue::from(self.status));
+        put(&o, "message", &JsValue::from_str(&self.message));
+        put(&o, "method", &JsValue::from_str(&self.method));
+        put(&o, "url", &JsValue::from_str(&self.url));
+        put(&o, "attempts", &JsValue::from(self.attempts));
+        o
     }
 }
 

@@ -14,6 +14,7 @@
 use crate::prelude::*;
 
 use crate::cache::{cache_key, partition_key, Cache, CacheOptions};
+use crate::envelope::{self, Raw};
 use crate::pagination::{next_url, PageMeta, Walk};
 use crate::ratelimit::Gate;
 use crate::request::{
@@ -21,7 +22,7 @@ use crate::request::{
     ConfigError,
 };
 use crate::retry::{self, Decision, Failure, RetryHeaders, RetryOptions};
-use crate::web::convert::envelope_error;
+use crate::status::Kind;
 use wasm_bindgen::prelude::*;
 
 fn type_error(e: ConfigError) -> JsValue {
@@ -348,27 +349,43 @@ impl Core {
         self.cache.as_ref().map_or(0.0, |c| c.bytes() as f64)
     }
 
-    /// The typed error for an error status. `parsed` is the body when it was
-    /// JSON (token already replaced), else `undefined`; `extra` carries
-    /// `data`, `headers` and `delays` through to the error object.
+    /// What the typed error for an error status is made of, as JSON text
+    /// ([`Error::to_json_parts`](crate::Error::to_json_parts)), for client.js
+    /// to construct the error object outside wasm (an `Error` constructed
+    /// under a wasm frame costs V8 far more to capture its stack). `error`
+    /// is the envelope's `error` member when it is a string; `errors_json`
+    /// is `JSON.stringify` of its `errors` member when that is an object
+    /// (read for a 422 only, bounded: [`crate::json::parse_raw`]).
     #[allow(clippy::too_many_arguments)]
     #[wasm_bindgen(js_name = httpError)]
     pub fn http_error(
         &self,
         status: u16,
-        parsed: JsValue,
-        headers: JsValue,
+        error: Option<String>,
+        errors_json: Option<String>,
         method: &str,
         url: &str,
         attempts: u32,
-        delays: Vec<f64>,
         allow: Option<String>,
         reset: Option<String>,
         retry_after: Option<String>,
         now: f64,
-    ) -> JsValue {
-        let mut err = envelope_error(status, &parsed, self.token.as_deref(), allow.as_deref())
-            .with_request(method, url);
+    ) -> String {
+        let error = error.map(Raw::Str);
+        let errors = match errors_json {
+            Some(text) if Kind::from_status(status) == Some(Kind::Validation) => {
+                crate::json::parse_raw(&text)
+            }
+            _ => Raw::Null,
+        };
+        let mut err = envelope::to_error(
+            status,
+            error.as_ref(),
+            &errors,
+            self.token.as_deref(),
+            allow.as_deref(),
+        )
+        .with_request(method, url);
         if status == 429 {
             let h = RetryHeaders {
                 rate_limit_reset: reset.as_deref(),
@@ -377,10 +394,7 @@ impl Core {
             err.retry_after_ms = retry::retry_after_ms_for_error(&h, now);
         }
         err.attempts = attempts;
-        err.delays_ms = delays;
-        err.data = parsed;
-        err.headers = headers;
-        err.to_js()
+        err.to_json_parts()
     }
 }
 
