@@ -783,6 +783,24 @@ test("ValidationError: weird errors maps (strings, numbers, nested, __proto__/co
   c.done();
 });
 
+test("errors: an HTTP error is constructed in JavaScript — its stack has no wasm frames, and it carries data, headers and delays", async () => {
+  const f = fresh();
+  const errors = JSON.stringify({ title: ["required"], "a\"b\\c\u0001é😀": ["odd \"key\"\n"] });
+  const e = await rejects(f.client({ retry: false }).get(`/status/422?errors=${encodeURIComponent(errors)}`));
+  checkError(e, { cls: "ValidationError", status: 422, message: "Validation failed" });
+  const c = checker("stack and parts");
+  c.ok(typeof e.stack === "string" && e.stack.length > 0, `stack should be a non-empty string, got ${show(e.stack)}`);
+  c.ok(!/wasm/i.test(e.stack), `stack should have no wasm frames: ${show(e.stack)}`);
+  c.deepEq(e.fieldErrors, JSON.parse(errors), "fieldErrors (keys and messages with quotes, backslashes, control and non-ASCII characters)");
+  c.ok(e.data && typeof e.data === "object" && e.data.error === "Validation failed", `data should be the parsed envelope, got ${show(e.data)}`);
+  c.ok(e.headers && typeof e.headers.get === "function", `headers should be the response Headers, got ${show(e.headers)}`);
+  c.deepEq(e.delays, [], "delays");
+  c.deepEq(Object.keys(e), ["kind", "status", "method", "url", "attempts", "fieldErrors"], "own enumerable keys");
+  const nf = await rejects(f.client({ retry: false }).get("/status/404"));
+  c.ok(!/wasm/i.test(nf.stack), `a 404's stack should have no wasm frames: ${show(nf.stack)}`);
+  c.done();
+});
+
 // ============================================== ForbiddenError / 405 / 429 extras
 
 test("ForbiddenError.reason: 'org_mismatch' for the documented org message", async () => {
