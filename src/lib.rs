@@ -22,10 +22,19 @@
 //! # Ok(()) }
 //! ```
 #![deny(missing_docs)]
-// Without feature `std`, on wasm32 (the npm build), the crate is `no_std` +
-// `alloc`:
-// std's panic handler, which formats the message, is then not linked.
-#![cfg_attr(all(not(feature = "std"), not(test), target_arch = "wasm32"), no_std)]
+// The npm build (features `panic-trap` without `std`, on wasm32) is
+// `no_std` + `alloc`: std's panic handler, which formats the message, is
+// then not linked. Any other build links std, so an app that depends on the
+// crate (with or without its default features) keeps std's handler.
+#![cfg_attr(
+    all(
+        feature = "panic-trap",
+        not(feature = "std"),
+        not(test),
+        target_arch = "wasm32"
+    ),
+    no_std
+)]
 
 extern crate alloc;
 
@@ -42,7 +51,12 @@ pub(crate) mod prelude {
 // A panic cannot happen on purpose here (every input has a typed error), and
 // if one did, wasm traps either way; this handler only keeps the formatting
 // machinery of std's handler out of the `.wasm`.
-#[cfg(all(not(feature = "std"), not(test), target_arch = "wasm32"))]
+#[cfg(all(
+    feature = "panic-trap",
+    not(feature = "std"),
+    not(test),
+    target_arch = "wasm32"
+))]
 #[panic_handler]
 fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
     core::arch::wasm32::unreachable()
