@@ -186,24 +186,6 @@ impl Error {
         put(&extra, "delays", &delays);
         extra
     }
-
-    /// Everything the JS error of this (HTTP) error is made of, as a plain
-    /// object: [`Error::to_js`]'s fields plus `kind`, `status`, `message`,
-    /// `method`, `url` and `attempts`. The npm `Client` builds the error
-    /// object from it in JavaScript (runtime.js's `__makeError`): an `Error`
-    /// constructed during a wasm call captures a stack with wasm frames in
-    /// it, which costs V8 tens of microseconds more and shows users frames
-    /// they cannot read.
-    pub fn to_js_parts(&self) -> Object {
-        let o = self.extra();
-        put(&o, "kind", &JsValue::from_str(self.kind.as_str()));
-        put(&o, "status", &JsValue::from(self.status));
-        put(&o, "message", &JsValue::from_str(&self.message));
-        put(&o, "method", &JsValue::from_str(&self.method));
-        put(&o, "url", &JsValue::from_str(&self.url));
-        put(&o, "attempts", &JsValue::from(self.attempts));
-        o
-    }
 }
 
 impl From<Error> for JsValue {
