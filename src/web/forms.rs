@@ -3,7 +3,9 @@
 //!
 //! The matching of server keys to control names is pure and lives in
 //! [`crate::fields`]; the DOM is read and written by `src/js/runtime.js`, which
-//! asks Rust for each decision through the function [`rules`] builds.
+//! asks Rust for each decision through [`form_rules`]. The npm package's
+//! `bindErrors`, `clearErrors` and `fieldMessages` are `src/js/forms.js`; the
+//! functions here are the same for Rust frontends.
 //!
 //! # What `bindErrors` does to a form
 //!
@@ -68,7 +70,7 @@
 #[allow(unused_imports)]
 use crate::prelude::*;
 
-use js_sys::Array;
+use js_sys::{Array, Int32Array};
 use wasm_bindgen::prelude::*;
 
 use crate::fields;
@@ -84,9 +86,8 @@ extern "C" {
     fn js_field_messages(error: &JsValue, rules: &JsValue) -> JsValue;
 }
 
-/// The decisions `src/js/runtime.js` asks for, as one JS function
-/// `rules(op, keys, names)` taking two arrays of strings and returning an
-/// array of indexes:
+/// The decisions `src/js/runtime.js` asks for, `rules(op, keys, names)`
+/// taking two arrays of strings and returning indexes:
 ///
 /// - `0`: for each key, the index of the first key naming the same field
 ///   ([`fields::same_field_groups`]), or `-1` for a refused key;
@@ -96,40 +97,51 @@ extern "C" {
 /// - `2`: the indexes of the keys whose errors editing the control named
 ///   `names[0]` clears ([`fields::cleared_by`]).
 ///
-/// Handed to JS (which keeps it while a form has marks); freed by the
-/// garbage collector.
-fn rules() -> JsValue {
-    Closure::<dyn FnMut(u32, Array, Array) -> Array>::own_aborting(decide).into_js_value()
-}
-
-fn strings(list: &Array) -> Vec<String> {
-    list.iter()
-        .map(|v| v.as_string().unwrap_or_default())
-        .collect()
-}
-
-fn decide(op: u32, keys: Array, names: Array) -> Array {
-    let keys = strings(&keys);
-    let names = strings(&names);
-    let index = |i: usize| JsValue::from(i as u32);
+/// The npm package's `bindErrors` and `fieldMessages` (`src/js/forms.js`)
+/// hand this export itself to `src/js/runtime.js`, so no closure crosses
+/// the boundary; the Rust functions below wrap it in one.
+#[doc(hidden)]
+#[wasm_bindgen(js_name = __formRules)]
+pub fn form_rules(op: u32, keys: Vec<String>, names: Vec<String>) -> Vec<i32> {
+    let index = |i: usize| i as i32;
     match op {
         0 => fields::same_field_groups(&keys)
             .into_iter()
-            .map(|leader| leader.map_or(JsValue::from(-1), index))
+            .map(|leader| leader.map_or(-1, index))
             .collect(),
         1 => {
             let map: Vec<(String, Vec<String>)> =
                 keys.into_iter().map(|key| (key, Vec::new())).collect();
-            fields::matching_controls(&map, &names)
-                .into_iter()
-                .flat_map(|found| found.into_iter().map(index).chain([JsValue::from(-1)]))
-                .collect()
+            let mut out = Vec::new();
+            for found in fields::matching_controls(&map, &names) {
+                out.extend(found.into_iter().map(index));
+                out.push(-1);
+            }
+            out
         }
         _ => fields::cleared_by(&keys, names.first().map_or("", String::as_str))
             .into_iter()
             .map(index)
             .collect(),
     }
+}
+
+/// [`form_rules`] as a JS function, for the Rust entry points; freed by the
+/// garbage collector.
+fn rules() -> JsValue {
+    Closure::<dyn FnMut(u32, Array, Array) -> JsValue>::own_aborting(
+        |op, keys: Array, names: Array| {
+            let found = form_rules(op, strings(&keys), strings(&names));
+            Int32Array::from(&found[..]).into()
+        },
+    )
+    .into_js_value()
+}
+
+fn strings(list: &Array) -> Vec<String> {
+    list.iter()
+        .map(|v| v.as_string().unwrap_or_default())
+        .collect()
 }
 
 /// Shows a `ValidationError`'s field errors on a form; returns the keys that
@@ -165,7 +177,6 @@ fn decide(op: u32, keys: Array, names: Array) -> Array {
 ///   }
 /// });
 /// ```
-#[wasm_bindgen(js_name = bindErrors)]
 pub fn bind_errors(form: &JsValue, error: &JsValue, options: &JsValue) -> Array {
     js_bind_errors(form, error, options, &rules())
 }
@@ -182,7 +193,6 @@ pub fn bind_errors(form: &JsValue, error: &JsValue, options: &JsValue) -> Array 
 /// import { clearErrors } from "projekt-client";
 /// form.addEventListener("reset", () => clearErrors(form));
 /// ```
-#[wasm_bindgen(js_name = clearErrors)]
 pub fn clear_errors(form: &JsValue) {
     js_clear_errors(form);
 }
@@ -205,7 +215,6 @@ pub fn clear_errors(form: &JsValue) {
 /// Object.assign(serverErrors, Object.fromEntries(fieldMessages(error)));
 /// errors.set(Object.fromEntries(fieldMessages(error)));
 /// ```
-#[wasm_bindgen(js_name = fieldMessages)]
 pub fn field_messages(error: &JsValue) -> JsValue {
     js_field_messages(error, &rules())
 }

@@ -33,10 +33,10 @@ try {
   const packed = JSON.parse(run("npm", ["pack", pkgDir, "--json", "--pack-destination", work]))[0];
   const files = packed.files.map((f) => f.path).sort();
   console.log(`# ${packed.filename}: ${packed.size} bytes packed, ${packed.unpackedSize} unpacked, ${files.length} files`);
-  const allowed = /^(README\.md|LICENSE[^/]*|package\.json|index\.js|client\.js|index\.d\.ts|projekt_client(_bg)?\.(js|d\.ts)|projekt_client_bg\.wasm(\.d\.ts)?|snippets\/[^/]+\/src\/js\/[a-z_]+\.js)$/;
+  const allowed = /^(README\.md|LICENSE[^/]*|package\.json|index\.js|client\.js|forms\.js|index\.d\.ts|projekt_client(_bg)?\.(js|d\.ts)|projekt_client_bg\.wasm(\.d\.ts)?|snippets\/[^/]+\/src\/js\/[a-z_]+\.js)$/;
   const stray = files.filter((f) => !allowed.test(f));
   ok(stray.length === 0, `the tarball holds only what a user needs${stray.length ? ` (stray: ${stray.join(", ")})` : ""}`);
-  for (const need of ["package.json", "index.js", "client.js", "index.d.ts", "projekt_client_bg.wasm", "README.md"]) {
+  for (const need of ["package.json", "index.js", "client.js", "forms.js", "index.d.ts", "projekt_client_bg.wasm", "README.md"]) {
     ok(files.includes(need), `the tarball has ${need}`);
   }
   ok(files.some((f) => f.endsWith("/runtime.js")), "the tarball has the error classes snippet");
