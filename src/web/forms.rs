@@ -160,7 +160,8 @@ fn strings(list: &Array) -> Vec<String> {
 ///   the messages with `"\n"`.
 ///
 /// See the module documentation for exactly what is changed, and
-/// [`clear_errors`] for undoing it.
+/// [`clear_errors`] for undoing it. The npm package's `bindErrors` is the
+/// same function (`src/js/forms.js`), as the example shows.
 ///
 /// ```js
 /// import { bindErrors, clearErrors, isValidationError } from "projekt-client";
