@@ -17,6 +17,7 @@
 
 #[allow(unused_imports)]
 use crate::prelude::*;
+use crate::text;
 
 use core::hash::{Hash, Hasher};
 
@@ -284,10 +285,12 @@ impl<V> Cache<V> {
 /// panics on any string.
 pub fn cache_key(url: &str) -> String {
     let no_fragment = strip_fragment(url);
-    let Some((base, query)) = no_fragment.split_once('?') else {
+    let Some((base, query)) = text::cut(no_fragment, b'?') else {
         return no_fragment.to_owned();
     };
-    let mut params: Vec<&str> = query.split('&').filter(|p| !p.is_empty()).collect();
+    let mut params: Vec<&str> = text::pieces(query, b"&")
+        .filter(|p| !p.is_empty())
+        .collect();
     if params.is_empty() {
         return base.to_owned();
     }
@@ -367,18 +370,12 @@ fn push_hex(out: &mut String, v: u64) {
 
 /// `url` up to (not including) its first `#`.
 fn strip_fragment(url: &str) -> &str {
-    match url.find('#') {
-        Some(i) => &url[..i],
-        None => url,
-    }
+    text::before(url, b"#")
 }
 
 /// A query parameter's name: the part before the first `=`.
 fn param_name(param: &str) -> &str {
-    match param.split_once('=') {
-        Some((name, _)) => name,
-        None => param,
-    }
+    text::before(param, b"=")
 }
 
 /// The comparable path of a URL or cache key: no fragment, no query, no
@@ -386,10 +383,7 @@ fn param_name(param: &str) -> &str {
 /// the empty string).
 fn path_of(url: &str) -> String {
     let s = strip_fragment(url);
-    let s = match s.find('?') {
-        Some(i) => &s[..i],
-        None => s,
-    };
+    let s = text::before(s, b"?");
     let rest = if let Some(r) = s.strip_prefix("//") {
         after_authority(r)
     } else {
@@ -398,7 +392,7 @@ fn path_of(url: &str) -> String {
             _ => s,
         }
     };
-    let trimmed = rest.trim_end_matches('/');
+    let trimmed = text::trim_end(rest, b"/");
     if trimmed.is_empty() {
         String::new()
     } else if trimmed.starts_with('/') {
@@ -420,10 +414,7 @@ fn is_scheme(s: &str) -> bool {
 
 /// What follows the authority in `host[:port]/path`: the path, from its `/`.
 fn after_authority(r: &str) -> &str {
-    match r.find('/') {
-        Some(j) => &r[j..],
-        None => "",
-    }
+    text::split_at_any(r, b"/").1
 }
 
 /// The collection above a normalised path (its last segment removed); `None`
@@ -432,7 +423,7 @@ fn parent_path(path: &str) -> Option<&str> {
     if path.is_empty() {
         return None;
     }
-    path.rfind('/').map(|i| &path[..i])
+    text::rpos(path, b'/').map(|i| &path[..i])
 }
 
 #[cfg(all(test, not(target_arch = "wasm32")))]

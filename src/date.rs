@@ -108,10 +108,7 @@ pub fn parse_http_date(s: &str) -> Option<i64> {
 /// assert_eq!(parse_decimal("1e3", 1.0), None);
 /// ```
 pub fn parse_decimal(s: &str, scale: f64) -> Option<f64> {
-    let (int, frac) = match s.split_once('.') {
-        Some((i, f)) => (i, f),
-        None => (s, ""),
-    };
+    let (int, frac) = crate::text::cut(s, b'.').unwrap_or((s, ""));
     let digits = |p: &str| p.bytes().all(|c| c.is_ascii_digit());
     if (int.is_empty() && frac.is_empty()) || !digits(int) || !digits(frac) {
         return None;

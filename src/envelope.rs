@@ -39,17 +39,14 @@ pub(crate) const FORBIDDEN_PARTS: [&str; 3] = ["__proto__", "constructor", "prot
 /// (drops `"`, `'`, `|`, `]`, then splits on `.` and `[`).
 pub(crate) fn is_dangerous_key(key: &str) -> bool {
     let forbidden = |p: &str| FORBIDDEN_PARTS.contains(&p);
-    if key
-        .split(['.', '[', ']'])
-        .any(|p| forbidden(p.trim_matches(['"', '\''])))
-    {
+    if crate::text::pieces(key, b".[]").any(|p| forbidden(crate::text::trim(p, b"\"'"))) {
         return true;
     }
     let dropped: String = key
         .chars()
         .filter(|c| !matches!(c, '"' | '\'' | '|' | ']'))
         .collect();
-    dropped.split(['.', '[']).any(forbidden)
+    crate::text::pieces(&dropped, b".[").any(forbidden)
 }
 
 /// The envelope's `error` text, when it is a non-blank string.
@@ -171,8 +168,7 @@ fn normalise_dash(s: &str) -> String {
 /// assert_eq!(projekt_client::envelope::parse_allow("get, POST ,,head"), vec!["GET", "POST", "HEAD"]);
 /// ```
 pub fn parse_allow(header: &str) -> Vec<String> {
-    header
-        .split(',')
+    crate::text::pieces(header, b",")
         .map(|m| m.trim())
         .filter(|m| !m.is_empty() && m.len() <= 32 && m.bytes().all(|b| b.is_ascii_graphic()))
         .map(|m| m.to_ascii_uppercase())

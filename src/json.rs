@@ -253,7 +253,7 @@ fn number(word: &str) -> Option<f64> {
         Some(r) => (true, r),
         None => (false, word),
     };
-    let (mantissa, exponent) = match rest.find(['e', 'E']) {
+    let (mantissa, exponent) = match crate::text::pos(rest, b"eE") {
         Some(i) => (&rest[..i], Some(&rest[i + 1..])),
         None => (rest, None),
     };

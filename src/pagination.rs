@@ -42,10 +42,12 @@ pub fn link_next(header: &str) -> Option<String> {
         let Some(rest) = part.strip_prefix('<') else {
             continue;
         };
-        let Some(end) = rest.find('>') else { continue };
+        let Some(end) = crate::text::pos(rest, b">") else {
+            continue;
+        };
         let target = &rest[..end];
         let params = &rest[end + 1..];
-        let is_next = params.split(';').any(|p| {
+        let is_next = crate::text::pieces(params, b";").any(|p| {
             let p = p.trim();
             let Some(v) = p
                 .strip_prefix("rel=")
@@ -54,8 +56,7 @@ pub fn link_next(header: &str) -> Option<String> {
             else {
                 return false;
             };
-            v.trim()
-                .trim_matches('"')
+            crate::text::trim(v.trim(), b"\"")
                 .split_ascii_whitespace()
                 .any(|r| r.eq_ignore_ascii_case("next"))
         });
@@ -70,12 +71,12 @@ pub fn link_next(header: &str) -> Option<String> {
 fn split_links(header: &str) -> Vec<&str> {
     let mut out = Vec::new();
     let (mut in_angle, mut in_quote, mut start) = (false, false, 0);
-    for (i, c) in header.char_indices() {
+    for (i, c) in header.bytes().enumerate() {
         match c {
-            '<' if !in_quote => in_angle = true,
-            '>' if !in_quote => in_angle = false,
-            '"' if !in_angle => in_quote = !in_quote,
-            ',' if !in_angle && !in_quote => {
+            b'<' if !in_quote => in_angle = true,
+            b'>' if !in_quote => in_angle = false,
+            b'"' if !in_angle => in_quote = !in_quote,
+            b',' if !in_angle && !in_quote => {
                 out.push(&header[start..i]);
                 start = i + 1;
             }

@@ -33,8 +33,8 @@ pub struct Gate {
 /// some comma-separated member is a number equal to zero (`0`, `000`, `0.0`).
 /// Anything unreadable is not taken as exhaustion, so garbage never blocks.
 fn remaining_is_zero(value: &str) -> bool {
-    value.split(',').any(|member| {
-        let member = member.trim_matches(|c| c == ' ' || c == '\t');
+    crate::text::pieces(value, b",").any(|member| {
+        let member = crate::text::trim(member, b" \t");
         member.bytes().filter(|&b| b == b'.').count() <= 1
             && member.bytes().any(|b| b == b'0')
             && member.bytes().all(|b| b == b'0' || b == b'.')

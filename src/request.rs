@@ -3,6 +3,7 @@
 
 #[allow(unused_imports)]
 use crate::prelude::*;
+use crate::text;
 
 /// Why an option was refused. The message names the problem and never echoes
 /// the token.
@@ -115,16 +116,11 @@ impl BaseUrl {
             return refuse("projekt-client: baseUrl must not contain whitespace");
         }
         let rest = &s[scheme_len..];
-        let host_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-        let authority = &rest[..host_end];
-        if authority.is_empty() || authority.contains('@') {
+        let (authority, path) = text::split_at_any(rest, b"/?#");
+        if authority.is_empty() || text::pos(authority, b"@").is_some() {
             return refuse("projekt-client: baseUrl must name a host (and no user:password@)");
         }
-        let mut path = &rest[host_end..];
-        if let Some(cut) = path.find(['?', '#']) {
-            path = &path[..cut];
-        }
-        let path = path.trim_end_matches('/');
+        let path = text::trim_end(text::before(path, b"?#"), b"/");
         let host = host_of(authority);
         let loopback = is_loopback_host(&host);
         let origin = crate::text::concat(&[&lower[..scheme_len], &authority.to_ascii_lowercase()]);
@@ -212,12 +208,12 @@ impl BaseUrl {
 fn host_of(authority: &str) -> String {
     let a = authority.to_ascii_lowercase();
     if a.starts_with('[') {
-        match a.find(']') {
+        match text::pos(&a, b"]") {
             Some(end) => a[..=end].to_owned(),
             None => a,
         }
     } else {
-        a.split(':').next().unwrap_or("").to_owned()
+        text::before(&a, b":").to_owned()
     }
 }
 
@@ -255,14 +251,11 @@ pub fn append_query(url: &str, pairs: &[(String, String)]) -> String {
     if pairs.is_empty() {
         return url.to_owned();
     }
-    let (base, fragment) = match url.find('#') {
-        Some(i) => (&url[..i], &url[i..]),
-        None => (url, ""),
-    };
+    let (base, fragment) = text::split_at_any(url, b"#");
     let mut out = String::with_capacity(base.len() + 16 * pairs.len());
     out.push_str(base);
-    let mut sep = if base.contains('?') {
-        if base.ends_with('?') || base.ends_with('&') {
+    let mut sep = if text::pos(base, b"?").is_some() {
+        if matches!(base.as_bytes().last(), Some(b'?' | b'&')) {
             ""
         } else {
             "&"
@@ -290,19 +283,13 @@ pub fn append_query(url: &str, pairs: &[(String, String)]) -> String {
 /// assert_eq!(set_query_param("https://a.test/x", "cursor", "c 1"), "https://a.test/x?cursor=c%201");
 /// ```
 pub fn set_query_param(url: &str, name: &str, value: &str) -> String {
-    let (url, fragment) = match url.find('#') {
-        Some(i) => (&url[..i], &url[i..]),
-        None => (url, ""),
-    };
-    let (path, query) = match url.find('?') {
-        Some(i) => (&url[..i], &url[i + 1..]),
-        None => (url, ""),
-    };
+    let (url, fragment) = text::split_at_any(url, b"#");
+    let (path, query) = text::cut(url, b'?').unwrap_or((url, ""));
     let encoded = encode_component(name);
     let mut out = String::from(path);
     let mut sep = '?';
-    for pair in query.split('&').filter(|p| !p.is_empty()) {
-        let key = pair.split('=').next().unwrap_or("");
+    for pair in text::pieces(query, b"&").filter(|p| !p.is_empty()) {
+        let key = text::before(pair, b"=");
         if key == encoded || key == name {
             continue;
         }
@@ -322,15 +309,8 @@ pub fn set_query_param(url: &str, name: &str, value: &str) -> String {
 pub fn path_of(url: &str) -> &str {
     let after_scheme = crate::text::find(url, "://").map(|i| i + 3).unwrap_or(0);
     let rest = &url[after_scheme..];
-    let start = rest
-        .find('/')
-        .map(|i| after_scheme + i)
-        .unwrap_or(url.len());
-    let tail = &url[start..];
-    match tail.find(['?', '#']) {
-        Some(i) => &tail[..i],
-        None => tail,
-    }
+    let start = text::pos(rest, b"/").map_or(url.len(), |i| after_scheme + i);
+    text::before(&url[start..], b"?#")
 }
 
 /// The origin of an absolute URL (`scheme://host[:port]`), for joining a
@@ -338,7 +318,7 @@ pub fn path_of(url: &str) -> &str {
 /// path is returned whole.
 pub fn origin_of(url: &str) -> &str {
     let start = crate::text::find(url, "://").map_or(0, |i| i + 3);
-    match url.get(start..).and_then(|rest| rest.find('/')) {
+    match url.get(start..).and_then(|rest| text::pos(rest, b"/")) {
         Some(i) => url.get(..start + i).unwrap_or(url),
         None => url,
     }
@@ -349,12 +329,12 @@ pub fn origin_of(url: &str) -> &str {
 /// slashes ignored). A GET of such a path skips the ETag cache while the
 /// write is in flight.
 pub fn write_affects(written: &str, path: &str) -> bool {
-    let w = written.trim_end_matches('/');
-    let p = path.trim_end_matches('/');
+    let w = text::trim_end(written, b"/");
+    let p = text::trim_end(path, b"/");
     if w == p {
         return true;
     }
-    let parent = w.rfind('/').map_or("", |i| &w[..i]);
+    let parent = text::rpos(w, b'/').map_or("", |i| &w[..i]);
     p == parent
 }
 
@@ -387,7 +367,7 @@ fn is_loopback_host(host: &str) -> bool {
     if h == "localhost" || h.ends_with(".localhost") || h == "[::1]" {
         return true;
     }
-    let octets: Vec<&str> = h.split('.').collect();
+    let octets: Vec<&str> = text::pieces(&h, b".").collect();
     octets.len() == 4
         && octets[0] == "127"
         && octets.iter().all(|o| {

@@ -214,7 +214,7 @@ pub fn backoff_ms(opts: &RetryOptions, retry_number: u32, random: f64) -> f64 {
 
 /// `value` trimmed of HTTP optional whitespace.
 fn trim_ows(value: &str) -> &str {
-    value.trim_matches(|c| c == ' ' || c == '\t')
+    crate::text::trim(value, b" \t")
 }
 
 /// A non-negative decimal number of seconds as ms, capped at [`MAX_WAIT_MS`].
@@ -264,7 +264,7 @@ fn parse_date_wait(value: &str, now_ms: f64) -> Option<f64> {
 /// puts back together the comma inside `Sun, 06 Nov 1994 …` and
 /// `Sunday, 06-Nov-94 …`.
 fn largest_member(value: &str, parse: impl Fn(&str) -> Option<f64>) -> Option<f64> {
-    let pieces: Vec<&str> = value.split(',').collect();
+    let pieces: Vec<&str> = crate::text::pieces(value, b",").collect();
     let mut best: Option<f64> = None;
     let mut i = 0usize;
     while let Some(piece) = pieces.get(i) {

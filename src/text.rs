@@ -60,6 +60,77 @@ pub(crate) fn replace(haystack: &str, needle: &str, with: &str) -> String {
     out
 }
 
+// Byte scans for ASCII delimiters, in place of `char` patterns (`find('/')`,
+// `split('&')`, `trim_end_matches('/')`): those decode UTF-8 and pull in
+// core's memchr and char-searcher code. An ASCII byte never occurs inside a
+// multi-byte UTF-8 sequence, so every offset found here is a char boundary.
+// `set` holds ASCII bytes only.
+
+/// Byte offset of the first byte of `s` in `set`, as `s.find([..])`.
+pub(crate) fn pos(s: &str, set: &[u8]) -> Option<usize> {
+    s.bytes().position(|b| set.contains(&b))
+}
+
+/// Byte offset of the last `b` in `s`, as `s.rfind(b as char)`.
+pub(crate) fn rpos(s: &str, b: u8) -> Option<usize> {
+    s.bytes().rposition(|c| c == b)
+}
+
+/// `s` up to (not including) its first byte in `set`; all of `s` if none.
+pub(crate) fn before<'a>(s: &'a str, set: &[u8]) -> &'a str {
+    match pos(s, set) {
+        Some(i) => &s[..i],
+        None => s,
+    }
+}
+
+/// `s` split at its first byte in `set`: before it, and from it on (the
+/// delimiter included); `(s, "")` if none.
+pub(crate) fn split_at_any<'a>(s: &'a str, set: &[u8]) -> (&'a str, &'a str) {
+    s.split_at(pos(s, set).unwrap_or(s.len()))
+}
+
+/// `s` before and after its first `b`, as `s.split_once(b as char)`.
+pub(crate) fn cut(s: &str, b: u8) -> Option<(&str, &str)> {
+    let i = pos(s, &[b])?;
+    Some((&s[..i], &s[i + 1..]))
+}
+
+/// The pieces of `s` between bytes in `set`, as `s.split([..])`.
+pub(crate) fn pieces<'a>(s: &'a str, set: &'a [u8]) -> Pieces<'a> {
+    Pieces { rest: Some(s), set }
+}
+
+/// The iterator [`pieces`] returns.
+pub(crate) struct Pieces<'a> {
+    rest: Option<&'a str>,
+    set: &'a [u8],
+}
+
+impl<'a> Iterator for Pieces<'a> {
+    type Item = &'a str;
+    fn next(&mut self) -> Option<&'a str> {
+        let rest = self.rest?;
+        let (head, tail) = split_at_any(rest, self.set);
+        self.rest = tail.get(1..);
+        Some(head)
+    }
+}
+
+/// `s` without the bytes in `set` at its end, as `s.trim_end_matches([..])`.
+pub(crate) fn trim_end<'a>(s: &'a str, set: &[u8]) -> &'a str {
+    &s[..s
+        .bytes()
+        .rposition(|c| !set.contains(&c))
+        .map_or(0, |i| i + 1)]
+}
+
+/// `s` without the bytes in `set` at either end, as `s.trim_matches([..])`.
+pub(crate) fn trim<'a>(s: &'a str, set: &[u8]) -> &'a str {
+    let s = trim_end(s, set);
+    &s[s.bytes().position(|c| !set.contains(&c)).unwrap_or(s.len())..]
+}
+
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
@@ -101,7 +172,58 @@ mod tests {
         assert_eq!(replace("abc", "", "x"), "abc");
     }
 
+    #[test]
+    fn byte_scans_match_char_patterns() {
+        for s in [
+            "",
+            "/",
+            "a",
+            "//a//",
+            "é/ü?x#y",
+            "a&&b&",
+            "&",
+            "?#",
+            " \tx \t",
+            "\"'q'\"",
+        ] {
+            assert_eq!(pos(s, b"/"), s.find('/'), "{s:?}");
+            assert_eq!(pos(s, b"?#"), s.find(['?', '#']), "{s:?}");
+            assert_eq!(rpos(s, b'/'), s.rfind('/'), "{s:?}");
+            assert_eq!(before(s, b"#"), s.split('#').next().unwrap(), "{s:?}");
+            let (a, b) = split_at_any(s, b"?#");
+            assert_eq!(
+                (a, b),
+                s.split_at(s.find(['?', '#']).unwrap_or(s.len())),
+                "{s:?}"
+            );
+            assert_eq!(cut(s, b'&'), s.split_once('&'), "{s:?}");
+            assert_eq!(
+                pieces(s, b"&").collect::<Vec<_>>(),
+                s.split('&').collect::<Vec<_>>(),
+                "{s:?}"
+            );
+            assert_eq!(trim_end(s, b"/"), s.trim_end_matches('/'), "{s:?}");
+            assert_eq!(
+                pieces(s, b"/?").collect::<Vec<_>>(),
+                s.split(['/', '?']).collect::<Vec<_>>(),
+                "{s:?}"
+            );
+            assert_eq!(trim(s, b" \t"), s.trim_matches([' ', '\t']), "{s:?}");
+            assert_eq!(trim(s, b"\"'"), s.trim_matches(['"', '\'']), "{s:?}");
+        }
+    }
+
     proptest! {
+        #[test]
+        fn byte_scans_match_char_patterns_everywhere(s in "[a/&?#é \t\"]{0,12}") {
+            prop_assert_eq!(pos(&s, b"?#"), s.find(['?', '#']));
+            prop_assert_eq!(rpos(&s, b'/'), s.rfind('/'));
+            prop_assert_eq!(cut(&s, b'&'), s.split_once('&'));
+            prop_assert_eq!(pieces(&s, b"&").collect::<Vec<_>>(), s.split('&').collect::<Vec<_>>());
+            prop_assert_eq!(trim_end(&s, b"/"), s.trim_end_matches('/'));
+            prop_assert_eq!(trim(&s, b" \t\""), s.trim_matches([' ', '\t', '"']));
+        }
+
         #[test]
         fn push_u64_matches_format(v in any::<u64>()) {
             let mut s = String::new();
