@@ -285,6 +285,58 @@ pub fn first_messages(map: &FieldMap) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The form helpers' three questions, answered with indexes in one pass (the
+/// `.wasm` export behind `bindErrors`, `clearErrors` and `fieldMessages`;
+/// one function is far less `.wasm` than the three below, monomorphised):
+///
+/// - `op` 0: [`same_field_groups`] of `keys`, `-1` for a refused key;
+/// - `op` 1: [`matching_controls`] of `keys` among the control `names`, each
+///   key's list ended by `-1`;
+/// - any other `op`: [`cleared_by`] of `keys` when the control named
+///   `names[0]` is edited (none when `names` is empty).
+///
+/// ```
+/// use projekt_client::fields::form_rules;
+/// let keys = ["items.0.name", "title", "items[0][name]", "__proto__"].map(String::from);
+/// let names = ["title", "items[0][name]", "items.0.name"].map(String::from);
+/// assert_eq!(form_rules(0, &keys, &[]), [0, 1, 0, -1]);
+/// assert_eq!(form_rules(1, &keys, &names), [1, 2, -1, 0, -1, 1, 2, -1, -1]);
+/// assert_eq!(form_rules(2, &keys, &names[1..2]), [0, 2]);
+/// ```
+pub fn form_rules(op: u32, keys: &[String], names: &[String]) -> Vec<i32> {
+    let keys: Vec<Option<Vec<String>>> = keys.iter().map(|k| key_parts(k)).collect();
+    let names: Vec<Option<Vec<String>>> = names.iter().map(|n| control_parts(n)).collect();
+    let edited = names.first().and_then(Option::as_ref);
+    let mut out = Vec::new();
+    for (i, key) in keys.iter().enumerate() {
+        match op {
+            0 => out.push(
+                key.as_ref()
+                    .and_then(|_| keys.iter().position(|q| q == key))
+                    .map_or(-1, |j| j as i32),
+            ),
+            1 => {
+                if key.is_some() {
+                    for (j, name) in names.iter().enumerate() {
+                        if name == key {
+                            out.push(j as i32);
+                        }
+                    }
+                }
+                out.push(-1);
+            }
+            _ => {
+                if let (Some(k), Some(c)) = (key, edited) {
+                    if k.starts_with(c) {
+                        out.push(i as i32);
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
@@ -535,6 +587,26 @@ mod tests {
                 prop_assert!(is_within(&key, &name));
                 prop_assert_eq!(key_parts(&key), control_parts(&name));
             }
+        }
+
+        #[test]
+        fn form_rules_answers_as_the_three_functions(
+            keys in proptest::collection::vec(keyish(), 0..6),
+            names in proptest::collection::vec(keyish(), 0..6),
+        ) {
+            let idx = |i: usize| i as i32;
+            let groups: Vec<i32> = same_field_groups(&keys).into_iter().map(|g| g.map_or(-1, idx)).collect();
+            prop_assert_eq!(form_rules(0, &keys, &names), groups);
+            let map: Vec<(String, Vec<String>)> = keys.iter().map(|k| (k.clone(), vec![])).collect();
+            let mut lists = Vec::new();
+            for found in matching_controls(&map, &names) {
+                lists.extend(found.into_iter().map(idx));
+                lists.push(-1);
+            }
+            prop_assert_eq!(form_rules(1, &keys, &names), lists);
+            let edited = names.first().map_or("", String::as_str);
+            let cleared: Vec<i32> = cleared_by(&keys, edited).into_iter().map(idx).collect();
+            prop_assert_eq!(form_rules(2, &keys, &names), cleared);
         }
 
         #[test]

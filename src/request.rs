@@ -227,7 +227,7 @@ pub fn encode_component(s: &str) -> String {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
     let mut out = String::with_capacity(s.len());
     for &b in s.as_bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.!~*'()".contains(&b) {
+        if b.is_ascii_alphanumeric() || text::is_in(b, b"-_.!~*'()") {
             out.push(b as char);
         } else {
             out.push('%');
@@ -348,7 +348,7 @@ pub fn normalise_method(method: &str) -> Result<String, ConfigError> {
             && method.len() <= 32
             && method
                 .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)) =>
+                .all(|b| b.is_ascii_alphanumeric() || text::is_in(b, b"!#$%&'*+-.^_`|~")) =>
         {
             if upper == "CONNECT" || upper == "TRACE" || upper == "TRACK" {
                 refuse("projekt-client: method is not allowed by fetch")

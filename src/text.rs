@@ -66,9 +66,15 @@ pub(crate) fn replace(haystack: &str, needle: &str, with: &str) -> String {
 // multi-byte UTF-8 sequence, so every offset found here is a char boundary.
 // `set` holds ASCII bytes only.
 
+/// Whether `b` is in `set`, as `set.contains(&b)` without the slice
+/// search `contains` brings for `u8` (sets here are a few bytes long).
+pub(crate) fn is_in(b: u8, set: &[u8]) -> bool {
+    set.iter().any(|&c| c == b)
+}
+
 /// Byte offset of the first byte of `s` in `set`, as `s.find([..])`.
 pub(crate) fn pos(s: &str, set: &[u8]) -> Option<usize> {
-    s.bytes().position(|b| set.contains(&b))
+    s.bytes().position(|b| is_in(b, set))
 }
 
 /// Byte offset of the last `b` in `s`, as `s.rfind(b as char)`.
@@ -119,16 +125,13 @@ impl<'a> Iterator for Pieces<'a> {
 
 /// `s` without the bytes in `set` at its end, as `s.trim_end_matches([..])`.
 pub(crate) fn trim_end<'a>(s: &'a str, set: &[u8]) -> &'a str {
-    &s[..s
-        .bytes()
-        .rposition(|c| !set.contains(&c))
-        .map_or(0, |i| i + 1)]
+    &s[..s.bytes().rposition(|c| !is_in(c, set)).map_or(0, |i| i + 1)]
 }
 
 /// `s` without the bytes in `set` at either end, as `s.trim_matches([..])`.
 pub(crate) fn trim<'a>(s: &'a str, set: &[u8]) -> &'a str {
     let s = trim_end(s, set);
-    &s[s.bytes().position(|c| !set.contains(&c)).unwrap_or(s.len())..]
+    &s[s.bytes().position(|c| !is_in(c, set)).unwrap_or(s.len())..]
 }
 
 #[cfg(all(test, not(target_arch = "wasm32")))]

@@ -103,27 +103,7 @@ extern "C" {
 #[doc(hidden)]
 #[wasm_bindgen(js_name = __formRules)]
 pub fn form_rules(op: u32, keys: Vec<String>, names: Vec<String>) -> Vec<i32> {
-    let index = |i: usize| i as i32;
-    match op {
-        0 => fields::same_field_groups(&keys)
-            .into_iter()
-            .map(|leader| leader.map_or(-1, index))
-            .collect(),
-        1 => {
-            let map: Vec<(String, Vec<String>)> =
-                keys.into_iter().map(|key| (key, Vec::new())).collect();
-            let mut out = Vec::new();
-            for found in fields::matching_controls(&map, &names) {
-                out.extend(found.into_iter().map(index));
-                out.push(-1);
-            }
-            out
-        }
-        _ => fields::cleared_by(&keys, names.first().map_or("", String::as_str))
-            .into_iter()
-            .map(index)
-            .collect(),
-    }
+    fields::form_rules(op, &keys, &names)
 }
 
 /// [`form_rules`] as a JS function, for the Rust entry points; freed by the
