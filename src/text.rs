@@ -68,6 +68,8 @@ pub(crate) fn replace(haystack: &str, needle: &str, with: &str) -> String {
 
 /// Whether `b` is in `set`, as `set.contains(&b)` without the slice
 /// search `contains` brings for `u8` (sets here are a few bytes long).
+// Deliberate: `contains` on `[u8]` is the memchr-backed search meant to be avoided.
+#[allow(clippy::manual_contains)]
 pub(crate) fn is_in(b: u8, set: &[u8]) -> bool {
     set.iter().any(|&c| c == b)
 }
