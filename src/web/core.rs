@@ -29,6 +29,23 @@ fn type_error(e: ConfigError) -> JsValue {
     js_sys::TypeError::new(&e.0).into()
 }
 
+// Strings cross as `JsValue`s (read with one shared `as_string`, made with
+// one shared `from_str`): a `String`/`&str`/`Option<String>` parameter or
+// result makes wasm-bindgen write its own marshalling and clean-up code into
+// the JS glue for each one (~0.8 KB gzip over this file). client.js has
+// checked every type; `null`/`undefined` is `None`.
+pub(crate) fn opt(v: &JsValue) -> Option<String> {
+    v.as_string()
+}
+
+pub(crate) fn text(v: &JsValue) -> String {
+    v.as_string().unwrap_or_default()
+}
+
+fn js(s: &str) -> JsValue {
+    JsValue::from_str(s)
+}
+
 /// One client's state and policy: base URL, identity, retry settings, the
 /// rate-limit gate and the ETag cache's bookkeeping (bodies are opaque JS
 /// values kept here so eviction and partitioning stay in one place).
@@ -55,9 +72,9 @@ impl Core {
     #[wasm_bindgen(constructor)]
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        base_url: &str,
-        token: Option<String>,
-        org_id: Option<String>,
+        base_url: &JsValue,
+        token: &JsValue,
+        org_id: &JsValue,
         allow_insecure: bool,
         limit: u32,
         base_delay_ms: f64,
@@ -65,7 +82,7 @@ impl Core {
         max_entries: f64,
         max_bytes: f64,
     ) -> Result<Core, JsValue> {
-        let base = BaseUrl::parse(base_url).map_err(type_error)?;
+        let base = BaseUrl::parse(&text(base_url)).map_err(type_error)?;
         let mut core = Core {
             base,
             allow_insecure,
@@ -94,7 +111,8 @@ impl Core {
 
     /// Replaces the token (`None` removes it); a refused one keeps the old.
     #[wasm_bindgen(js_name = setToken)]
-    pub fn set_token(&mut self, token: Option<String>) -> Result<(), JsValue> {
+    pub fn set_token(&mut self, token: &JsValue) -> Result<(), JsValue> {
+        let token = opt(token);
         if let Some(t) = &token {
             validate_token(t).map_err(type_error)?;
             if !self.base.is_secure_for_tokens() && !self.allow_insecure {
@@ -110,7 +128,8 @@ impl Core {
 
     /// Replaces the org id (`None` removes it).
     #[wasm_bindgen(js_name = setOrgId)]
-    pub fn set_org_id(&mut self, org_id: Option<String>) -> Result<(), JsValue> {
+    pub fn set_org_id(&mut self, org_id: &JsValue) -> Result<(), JsValue> {
+        let org_id = opt(org_id);
         if let Some(o) = &org_id {
             validate_org_id(o).map_err(type_error)?;
         }
@@ -121,34 +140,36 @@ impl Core {
 
     /// The base URL requests are joined onto.
     #[wasm_bindgen(getter, js_name = baseUrl)]
-    pub fn base_url(&self) -> String {
-        self.base.as_str().to_owned()
+    pub fn base_url(&self) -> JsValue {
+        js(self.base.as_str())
     }
 
     /// The base URL's origin (network error messages name it).
     #[wasm_bindgen(getter)]
-    pub fn origin(&self) -> String {
-        self.base.origin().to_owned()
+    pub fn origin(&self) -> JsValue {
+        js(self.base.origin())
     }
 
     /// `path` joined onto the base URL, with the query pairs (`[k, v, k, v…]`)
     /// appended; a `TypeError` for a path outside the base URL.
-    pub fn url(&self, path: &str, query: Vec<String>) -> Result<String, JsValue> {
-        let joined = self.base.join(path).map_err(type_error)?;
+    pub fn url(&self, path: &JsValue, query: Vec<JsValue>) -> Result<JsValue, JsValue> {
+        let joined = self.base.join(&text(path)).map_err(type_error)?;
         if query.is_empty() {
-            return Ok(joined);
+            return Ok(js(&joined));
         }
         let mut pairs = Vec::with_capacity(query.len() / 2);
-        let mut it = query.into_iter();
+        let mut it = query.iter().map(text);
         while let (Some(k), Some(v)) = (it.next(), it.next()) {
             pairs.push((k, v));
         }
-        Ok(append_query(&joined, &pairs))
+        Ok(js(&append_query(&joined, &pairs)))
     }
 
     /// The method upper-cased and checked (a `TypeError` when fetch would refuse it).
-    pub fn method(method: &str) -> Result<String, JsValue> {
-        normalise_method(method).map_err(type_error)
+    pub fn method(method: &JsValue) -> Result<JsValue, JsValue> {
+        normalise_method(&text(method))
+            .map(|m| js(&m))
+            .map_err(type_error)
     }
 
     /// How long the rate-limit gate holds new attempts, in ms (0: open).
@@ -163,11 +184,12 @@ impl Core {
     pub fn observe(
         &mut self,
         status: u16,
-        remaining: Option<String>,
-        reset: Option<String>,
-        retry_after: Option<String>,
+        remaining: &JsValue,
+        reset: &JsValue,
+        retry_after: &JsValue,
         now: f64,
     ) {
+        let (remaining, reset, retry_after) = (opt(remaining), opt(reset), opt(retry_after));
         if self.retry.limit == 0 || (status != 429 && remaining.is_none()) {
             return;
         }
@@ -193,22 +215,23 @@ impl Core {
     #[allow(clippy::too_many_arguments)]
     pub fn decide(
         &self,
-        method: &str,
+        method: &JsValue,
         has_key: bool,
         failure: u16,
         attempts: u32,
-        reset: Option<String>,
-        retry_after: Option<String>,
+        reset: &JsValue,
+        retry_after: &JsValue,
         now: f64,
         random: f64,
     ) -> f64 {
+        let (method, reset, retry_after) = (text(method), opt(reset), opt(retry_after));
         let headers = RetryHeaders {
             rate_limit_reset: reset.as_deref(),
             retry_after: retry_after.as_deref(),
         };
         match retry::decide(
             &self.retry,
-            method,
+            &method,
             has_key,
             failure_of(failure),
             attempts,
@@ -222,41 +245,44 @@ impl Core {
     }
 
     /// The `kind` a failure (as in [`Core::decide`]) is reported as.
-    pub fn reason(failure: u16) -> String {
-        retry::reason(failure_of(failure)).to_owned()
+    pub fn reason(failure: u16) -> JsValue {
+        js(retry::reason(failure_of(failure)))
     }
 
     /// Whether a GET of `url` may use the cache now: it is on and no write
     /// to the same resource (or the collection it belongs to) is in flight.
-    pub fn cacheable(&self, url: &str) -> bool {
-        let path = crate::request::path_of(url);
+    pub fn cacheable(&self, url: &JsValue) -> bool {
+        let url = text(url);
+        let path = crate::request::path_of(&url);
         self.cache.is_some() && !self.writing.iter().any(|w| write_affects(w, path))
     }
 
     /// The key identical concurrent GETs share a run under (identity + URL).
     #[wasm_bindgen(js_name = sharedKey)]
-    pub fn shared_key(&self, url: &str) -> String {
-        let mut k = self.partition.clone();
-        k.push('\n');
-        k.push_str(&cache_key(url));
-        k
+    pub fn shared_key(&self, url: &JsValue) -> JsValue {
+        js(&crate::text::concat(&[
+            &self.partition,
+            "\n",
+            &cache_key(&text(url)),
+        ]))
     }
 
     /// The current identity's cache partition (a digest, never the token).
     /// An attempt reads and stores under the partition it started with, so
     /// a body that arrives after `setToken` never lands in the new identity's.
     #[wasm_bindgen(getter)]
-    pub fn partition(&self) -> String {
-        self.partition.clone()
+    pub fn partition(&self) -> JsValue {
+        js(&self.partition)
     }
 
     /// The stored entry for `url` in `partition` (marked most recently
     /// used), or `undefined`.
     #[wasm_bindgen(js_name = cacheGet)]
-    pub fn cache_get(&mut self, partition: &str, url: &str) -> JsValue {
+    pub fn cache_get(&mut self, partition: &JsValue, url: &JsValue) -> JsValue {
+        let (partition, url) = (text(partition), text(url));
         self.cache
             .as_mut()
-            .and_then(|c| c.get(partition, url))
+            .and_then(|c| c.get(&partition, &url))
             .map_or(JsValue::UNDEFINED, |e| e.body.clone())
     }
 
@@ -267,27 +293,28 @@ impl Core {
     #[allow(clippy::too_many_arguments)]
     pub fn cache_put(
         &mut self,
-        partition: &str,
-        url: &str,
-        etag: Option<String>,
+        partition: &JsValue,
+        url: &JsValue,
+        etag: &JsValue,
         store: bool,
         entry: JsValue,
         size: f64,
         since: u32,
     ) {
+        let (partition, etag) = (text(partition), opt(etag));
         let same = since == self.generation;
         let Some(cache) = self.cache.as_mut() else {
             return;
         };
-        let key = cache_key(url);
+        let key = cache_key(&text(url));
         match etag {
             Some(tag) if store && same => {
-                if !cache.put(partition, &key, &tag, entry, size as usize) {
-                    cache.remove(partition, &key);
+                if !cache.put(&partition, &key, &tag, entry, size as usize) {
+                    cache.remove(&partition, &key);
                 }
             }
             _ => {
-                cache.remove(partition, &key);
+                cache.remove(&partition, &key);
             }
         }
     }
@@ -303,22 +330,24 @@ impl Core {
 
     /// A write to `url` starts.
     #[wasm_bindgen(js_name = beginWrite)]
-    pub fn begin_write(&mut self, url: &str) {
-        self.writing.push(crate::request::path_of(url).to_owned());
+    pub fn begin_write(&mut self, url: &JsValue) {
+        self.writing
+            .push(crate::request::path_of(&text(url)).to_owned());
     }
 
     /// A write to `url` ended; a successful one invalidates the resource and
     /// its collection.
     #[wasm_bindgen(js_name = endWrite)]
-    pub fn end_write(&mut self, url: &str, ok: bool) {
-        let path = crate::request::path_of(url);
+    pub fn end_write(&mut self, url: &JsValue, ok: bool) {
+        let url = text(url);
+        let path = crate::request::path_of(&url);
         if let Some(i) = self.writing.iter().position(|p| p == path) {
             self.writing.swap_remove(i);
         }
         self.generation = self.generation.wrapping_add(1);
         if ok {
             if let Some(c) = self.cache.as_mut() {
-                c.invalidate(url);
+                c.invalidate(&url);
             }
         }
     }
@@ -361,16 +390,19 @@ impl Core {
     pub fn http_error(
         &self,
         status: u16,
-        error: Option<String>,
-        errors_json: Option<String>,
-        method: &str,
-        url: &str,
+        error: &JsValue,
+        errors_json: &JsValue,
+        method: &JsValue,
+        url: &JsValue,
         attempts: u32,
-        allow: Option<String>,
-        reset: Option<String>,
-        retry_after: Option<String>,
+        allow: &JsValue,
+        reset: &JsValue,
+        retry_after: &JsValue,
         now: f64,
-    ) -> String {
+    ) -> JsValue {
+        let (error, errors_json, allow) = (opt(error), opt(errors_json), opt(allow));
+        let (reset, retry_after) = (opt(reset), opt(retry_after));
+        let (method, url) = (text(method), text(url));
         let error = error.map(Raw::Str);
         let errors = match errors_json {
             Some(text) if Kind::from_status(status) == Some(Kind::Validation) => {
@@ -385,7 +417,7 @@ impl Core {
             self.token.as_deref(),
             allow.as_deref(),
         )
-        .with_request(method, url);
+        .with_request(&method, &url);
         if status == 429 {
             let h = RetryHeaders {
                 rate_limit_reset: reset.as_deref(),
@@ -394,7 +426,7 @@ impl Core {
             err.retry_after_ms = retry::retry_after_ms_for_error(&h, now);
         }
         err.attempts = attempts;
-        err.to_json_parts()
+        js(&err.to_json_parts())
     }
 }
 
@@ -415,29 +447,30 @@ impl Pager {
     }
 
     /// Whether the page at `url` may be fetched (not seen before, under the bound).
-    pub fn admit(&mut self, url: &str) -> bool {
-        self.walk.admit(url)
+    pub fn admit(&mut self, url: &JsValue) -> bool {
+        self.walk.admit(&text(url))
     }
 
     /// The URL of the page after the one from `url`, from its `meta` and
     /// `Link` header; `undefined` when it was the last.
     #[allow(clippy::too_many_arguments)]
     pub fn next(
-        url: &str,
-        next_cursor: Option<String>,
-        next: Option<String>,
+        url: &JsValue,
+        next_cursor: &JsValue,
+        next: &JsValue,
         page: Option<f64>,
         last_page: Option<f64>,
-        link: Option<String>,
+        link: &JsValue,
         items: u32,
-    ) -> Option<String> {
+    ) -> JsValue {
         let meta = PageMeta {
-            next_cursor,
-            next,
+            next_cursor: opt(next_cursor),
+            next: opt(next),
             page,
             last_page,
         };
-        next_url(url, &meta, link.as_deref(), items as usize)
+        next_url(&text(url), &meta, opt(link).as_deref(), items as usize)
+            .map_or(JsValue::UNDEFINED, |u| js(&u))
     }
 }
 

@@ -102,8 +102,10 @@ extern "C" {
 /// the boundary; the Rust functions below wrap it in one.
 #[doc(hidden)]
 #[wasm_bindgen(js_name = __formRules)]
-pub fn form_rules(op: u32, keys: Vec<String>, names: Vec<String>) -> Vec<i32> {
-    fields::form_rules(op, &keys, &names)
+pub fn form_rules(op: u32, keys: Vec<JsValue>, names: Vec<JsValue>) -> Vec<i32> {
+    let strings =
+        |list: Vec<JsValue>| -> Vec<String> { list.iter().map(crate::web::core::text).collect() };
+    fields::form_rules(op, &strings(keys), &strings(names))
 }
 
 /// [`form_rules`] as a JS function, for the Rust entry points; freed by the
@@ -111,7 +113,7 @@ pub fn form_rules(op: u32, keys: Vec<String>, names: Vec<String>) -> Vec<i32> {
 fn rules() -> JsValue {
     Closure::<dyn FnMut(u32, Array, Array) -> JsValue>::own_aborting(
         |op, keys: Array, names: Array| {
-            let found = form_rules(op, strings(&keys), strings(&names));
+            let found = fields::form_rules(op, &strings(&keys), &strings(&names));
             Int32Array::from(&found[..]).into()
         },
     )
