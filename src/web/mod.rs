@@ -11,11 +11,12 @@ pub mod forms;
 #[cfg(feature = "client")]
 pub mod paginate;
 
-// With feature `talc` (the npm build): talc instead of the default dlmalloc,
-// ~4.9 KB less .wasm (~1.8 KB gzipped) for the same work. Safety:
-// `new_global` requires a single-threaded wasm runtime, which a browser main
-// thread or worker running this module is (the crate is not built with
-// atomics).
-#[cfg(feature = "talc")]
+// With feature `lol-alloc` (the npm build): lol_alloc's free-list allocator
+// instead of the default dlmalloc, a fraction of its `.wasm` (see
+// Cargo.toml). Safety: `AssumeSingleThreaded` requires that the allocator is
+// never used from two threads, which holds for a browser main thread or
+// worker running this module (the crate is not built with atomics).
+#[cfg(feature = "lol-alloc")]
 #[global_allocator]
-static ALLOC: talc::TalckWasm = unsafe { talc::TalckWasm::new_global() };
+static ALLOC: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> =
+    unsafe { lol_alloc::AssumeSingleThreaded::new(lol_alloc::FreeListAllocator::new()) };
