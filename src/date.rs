@@ -25,7 +25,7 @@ pub fn parse_http_date(s: &str) -> Option<i64> {
     if !s.is_ascii() {
         return None;
     }
-    let b = s.trim().as_bytes();
+    let b = s.trim_ascii().as_bytes();
     let (wday, day, mon, year, time) = if b.len() == 29 {
         // IMF-fixdate: "Sun, 06 Nov 1994 08:49:37 GMT"
         if &b[3..5] != b", "

@@ -58,7 +58,7 @@ pub(crate) fn is_dangerous_key(key: &str) -> bool {
 /// ```
 pub fn error_text(error: Option<&Raw>) -> Option<&str> {
     match error {
-        Some(Raw::Str(s)) if !s.trim().is_empty() => Some(s.as_str()),
+        Some(Raw::Str(s)) if !s.chars().all(char::is_whitespace) => Some(s.as_str()),
         _ => None,
     }
 }
@@ -144,7 +144,7 @@ fn collect_messages(value: &Raw, out: &mut Vec<String>) {
 /// assert_eq!(forbidden_reason("Nope"), None);
 /// ```
 pub fn forbidden_reason(message: &str) -> Option<&'static str> {
-    let m = message.trim();
+    let m = message.trim_ascii();
     if m.eq_ignore_ascii_case("API key bound to a different organization") {
         Some("org_mismatch")
     } else if normalise_dash(m)
@@ -159,7 +159,7 @@ pub fn forbidden_reason(message: &str) -> Option<&'static str> {
 /// The documentation writes the session message with an em dash; accept an en
 /// dash or a hyphen too, since proxies and editors swap them.
 fn normalise_dash(s: &str) -> String {
-    s.replace(['\u{2014}', '\u{2013}'], "-")
+    crate::text::replace(&crate::text::replace(s, "\u{2014}", "-"), "\u{2013}", "-")
 }
 
 /// The methods of an `Allow` header, upper-cased, empties dropped.
@@ -169,7 +169,7 @@ fn normalise_dash(s: &str) -> String {
 /// ```
 pub fn parse_allow(header: &str) -> Vec<String> {
     crate::text::pieces(header, b",")
-        .map(|m| m.trim())
+        .map(str::trim_ascii)
         .filter(|m| !m.is_empty() && m.len() <= 32 && m.bytes().all(|b| b.is_ascii_graphic()))
         .map(|m| m.to_ascii_uppercase())
         .take(64)

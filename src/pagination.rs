@@ -38,7 +38,7 @@ pub enum Next {
 /// ```
 pub fn link_next(header: &str) -> Option<String> {
     for part in split_links(header) {
-        let part = part.trim();
+        let part = part.trim_ascii();
         let Some(rest) = part.strip_prefix('<') else {
             continue;
         };
@@ -48,7 +48,7 @@ pub fn link_next(header: &str) -> Option<String> {
         let target = &rest[..end];
         let params = &rest[end + 1..];
         let is_next = crate::text::pieces(params, b";").any(|p| {
-            let p = p.trim();
+            let p = p.trim_ascii();
             let Some(v) = p
                 .strip_prefix("rel=")
                 .or_else(|| p.strip_prefix("rel ="))
@@ -56,7 +56,7 @@ pub fn link_next(header: &str) -> Option<String> {
             else {
                 return false;
             };
-            crate::text::trim(v.trim(), b"\"")
+            crate::text::trim(v.trim_ascii(), b"\"")
                 .split_ascii_whitespace()
                 .any(|r| r.eq_ignore_ascii_case("next"))
         });

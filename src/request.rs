@@ -92,7 +92,7 @@ impl BaseUrl {
     /// assert!(BaseUrl::parse("ftp://x").is_err());
     /// ```
     pub fn parse(input: &str) -> Result<BaseUrl, ConfigError> {
-        let s = input.trim();
+        let s = input.trim_ascii();
         if s.is_empty() {
             return refuse(
                 "projekt-client: baseUrl is required (e.g. \"https://api.example.com/v1\")",
