@@ -2,7 +2,8 @@
 // playwright-core). Nothing is imported statically, so the start-up probe
 // times the package's very first import.
 //
-//   window.startup({ api })   → { importMs, initMs, constructMs, totalMs }
+//   window.startup({ api, url }) → { importMs, initMs, constructMs, totalMs }
+//                                (url: the entry to import, dist/web's by default)
 //   window.runBench(config)   → { samples, errors, checks, env }
 
 const PROJEKT_URL = "/dist/web/index.js";
@@ -38,9 +39,9 @@ function paths() {
 
 // ---- start-up ----------------------------------------------------------------
 
-window.startup = async ({ api }) => {
+window.startup = async ({ api, url }) => {
   const t0 = performance.now();
-  const mod = await import(PROJEKT_URL);
+  const mod = await import(url || PROJEKT_URL);
   const t1 = performance.now();
   await mod.default();
   const t2 = performance.now();

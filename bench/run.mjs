@@ -234,6 +234,9 @@ async function buildAndMeasure(esbuild) {
   const gluePath = path.join(BUILD, "projekt-glue.js");
   await esbuild.build({ ...common, entryPoints: [path.join(DIST_WEB, "index.js")], outfile: gluePath });
   const glue = fs.readFileSync(gluePath);
+  // The bundle finds its .wasm beside itself (`new URL(…, import.meta.url)`),
+  // as in a bundled app: the start-up's "bundled" loads import this file.
+  fs.copyFileSync(path.join(DIST_WEB, "projekt_client_bg.wasm"), path.join(BUILD, "projekt_client_bg.wasm"));
   const shippedGlue = listGlue().reduce((n, f) => n + fs.statSync(f).size, 0);
   const ws = sizesOf(wasm);
   const gs = sizesOf(glue);
@@ -324,20 +327,25 @@ async function main() {
 
   // 3a. Start-up: each load in a new browser context (a new renderer process
   // with an empty HTTP cache, so nothing compiled is reused); the first load
-  // is thrown away.
+  // is thrown away. Two ways per round: the package as shipped (dist/web's
+  // five ES modules, fetched unbundled) and bundled (the esbuild bundle of
+  // step 1, one module, with the .wasm beside it), as an app ships it.
   const startup = [];
+  const startupBundled = [];
   const startupBegan = Date.now();
   for (let i = 0; i <= CONFIG.startupLoads; i++) {
     // Bounded on a loaded machine: never fewer than 5 measured loads, no more after 60 s.
     if (startup.length >= 5 && Date.now() - startupBegan > 60_000) break;
-    const ctx = await browser.newContext();
-    const page = await ctx.newPage();
-    watch(page);
-    await page.goto(pageUrl);
-    await page.waitForFunction(() => window.benchPageReady === true);
-    const r = await page.evaluate((cfg) => window.startup(cfg), { api });
-    if (i > 0) startup.push(r);
-    await ctx.close();
+    for (const [url, out] of [[undefined, startup], ["/bench/.build/projekt-glue.js", startupBundled]]) {
+      const ctx = await browser.newContext();
+      const page = await ctx.newPage();
+      watch(page);
+      await page.goto(pageUrl);
+      await page.waitForFunction(() => window.benchPageReady === true);
+      const r = await page.evaluate((cfg) => window.startup(cfg), { api, url });
+      if (i > 0) out.push(r);
+      await ctx.close();
+    }
   }
   phase("start-up loads");
   // 3b. The request run, in a cross-origin isolated page (COOP/COEP added to
@@ -413,18 +421,18 @@ async function main() {
   }
   console.log(`(all bundled with esbuild --bundle --minify --format=esm --platform=browser; the package's glue as shipped: ${size.shippedGlueRaw} B unminified)`);
 
-  const st = (k) => stats(startup.map((x) => x[k]));
-  const startupStats = {
-    loads: startup.length,
-    totalMs: st("totalMs"),
-    importMs: st("importMs"),
-    initMs: st("initMs"),
-    constructMs: st("constructMs"),
+  const startupOf = (loads) => {
+    const st = (k) => stats(loads.map((x) => x[k]));
+    return { loads: loads.length, totalMs: st("totalMs"), importMs: st("importMs"), initMs: st("initMs"), constructMs: st("constructMs") };
   };
+  const startupStats = startupOf(startup);
+  const startupBundledStats = startupOf(startupBundled);
   console.log("");
-  console.log(`Start-up, import() → await init() → new Client(), ${startup.length} fresh page loads (new browser context each):`);
-  console.log(`  median ${startupStats.totalMs.median.toFixed(2)} ms (min ${startupStats.totalMs.min.toFixed(2)}, p90 ${startupStats.totalMs.p90.toFixed(2)});`
-    + ` parts (medians): import ${startupStats.importMs.median.toFixed(2)} ms, init ${startupStats.initMs.median.toFixed(2)} ms, new Client ${startupStats.constructMs.median.toFixed(3)} ms`);
+  console.log(`Start-up, import() → await init() → new Client(), ${startup.length} fresh page loads each (new browser context each):`);
+  for (const [label, s] of [["dist/web as shipped (5 modules)", startupStats], ["bundled (1 module + .wasm)", startupBundledStats]]) {
+    console.log(`  ${pad(label, 32)} median ${s.totalMs.median.toFixed(2)} ms (min ${s.totalMs.min.toFixed(2)}, p90 ${s.totalMs.p90.toFixed(2)});`
+      + ` parts (medians): import ${s.importMs.median.toFixed(2)} ms, init ${s.initMs.median.toFixed(2)} ms, new Client ${s.constructMs.median.toFixed(3)} ms`);
+  }
 
   if (pageErrors.length) {
     console.log("");
@@ -464,6 +472,7 @@ async function main() {
     requests: Object.fromEntries(SCENARIOS.map((s) => [s, { label: SCENARIO_LABEL[s], clients: roundAll(table[s]) }])),
     sizes: size.rows.map(({ name, raw, gzip, brotli, ours }) => ({ name, raw, gzip, brotli, ...(ours ? { total: true } : {}) })),
     startup: roundAll(startupStats),
+    startupBundled: roundAll(startupBundledStats),
     versions: Object.fromEntries(["ky", "ofetch", "axios", "esbuild", "playwright-core"].map((n) => [n, pkgVersion(path.join(BENCH, "node_modules", n))])),
     errors: run.errors,
     pageErrors,
