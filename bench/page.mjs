@@ -2,8 +2,10 @@
 // playwright-core). Nothing is imported statically, so the start-up probe
 // times the package's very first import.
 //
-//   window.startup({ api, url }) → { importMs, initMs, constructMs, totalMs }
-//                                (url: the entry to import, dist/web's by default)
+//   window.startup({ api, url, wasm }) → { importMs, initMs, constructMs, totalMs, fetchWasmMs }
+//       url: the entry to import (dist/web's by default); wasm: when given,
+//       the .wasm's bytes are fetched first (fetchWasmMs, outside totalMs)
+//       and init() gets them, so initMs is compile + instantiate only.
 //   window.runBench(config)   → { samples, errors, checks, env }
 
 const PROJEKT_URL = "/dist/web/index.js";
@@ -39,16 +41,23 @@ function paths() {
 
 // ---- start-up ----------------------------------------------------------------
 
-window.startup = async ({ api, url }) => {
+window.startup = async ({ api, url, wasm }) => {
+  let bytes;
+  let fetchWasmMs = 0;
+  if (wasm) {
+    const f0 = performance.now();
+    bytes = await (await fetch(wasm)).arrayBuffer();
+    fetchWasmMs = performance.now() - f0;
+  }
   const t0 = performance.now();
   const mod = await import(url || PROJEKT_URL);
   const t1 = performance.now();
-  await mod.default();
+  await (bytes ? mod.default({ module_or_path: bytes }) : mod.default());
   const t2 = performance.now();
   const client = new mod.Client({ baseUrl: api, retry: false });
   const t3 = performance.now();
   if (typeof client.get !== "function") throw new Error("Client has no get()");
-  return { importMs: t1 - t0, initMs: t2 - t1, constructMs: t3 - t2, totalMs: t3 - t0 };
+  return { importMs: t1 - t0, initMs: t2 - t1, constructMs: t3 - t2, totalMs: t3 - t0, fetchWasmMs };
 };
 
 // ---- the clients ---------------------------------------------------------------

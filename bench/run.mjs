@@ -327,22 +327,31 @@ async function main() {
 
   // 3a. Start-up: each load in a new browser context (a new renderer process
   // with an empty HTTP cache, so nothing compiled is reused); the first load
-  // is thrown away. Two ways per round: the package as shipped (dist/web's
-  // five ES modules, fetched unbundled) and bundled (the esbuild bundle of
-  // step 1, one module, with the .wasm beside it), as an app ships it.
+  // is thrown away. Three ways per round: the package as shipped (dist/web's
+  // five ES modules, fetched unbundled); bundled (the esbuild bundle of step
+  // 1, one module, with the .wasm beside it), as an app ships it; and bundled
+  // with the .wasm's bytes fetched beforehand (as a page that preloads it),
+  // which leaves the package's own work: evaluate, compile, instantiate, construct.
   const startup = [];
   const startupBundled = [];
+  const startupPreloaded = [];
+  const bundle = "/bench/.build/projekt-glue.js";
   const startupBegan = Date.now();
   for (let i = 0; i <= CONFIG.startupLoads; i++) {
-    // Bounded on a loaded machine: never fewer than 5 measured loads, no more after 60 s.
-    if (startup.length >= 5 && Date.now() - startupBegan > 60_000) break;
-    for (const [url, out] of [[undefined, startup], ["/bench/.build/projekt-glue.js", startupBundled]]) {
+    // Bounded on a loaded machine: never fewer than 5 measured loads, no more after 90 s.
+    if (startup.length >= 5 && Date.now() - startupBegan > 90_000) break;
+    const ways = [
+      [{}, startup],
+      [{ url: bundle }, startupBundled],
+      [{ url: bundle, wasm: "/bench/.build/projekt_client_bg.wasm" }, startupPreloaded],
+    ];
+    for (const [way, out] of ways) {
       const ctx = await browser.newContext();
       const page = await ctx.newPage();
       watch(page);
       await page.goto(pageUrl);
       await page.waitForFunction(() => window.benchPageReady === true);
-      const r = await page.evaluate((cfg) => window.startup(cfg), { api, url });
+      const r = await page.evaluate((cfg) => window.startup(cfg), { api, ...way });
       if (i > 0) out.push(r);
       await ctx.close();
     }
@@ -423,15 +432,25 @@ async function main() {
 
   const startupOf = (loads) => {
     const st = (k) => stats(loads.map((x) => x[k]));
-    return { loads: loads.length, totalMs: st("totalMs"), importMs: st("importMs"), initMs: st("initMs"), constructMs: st("constructMs") };
+    return {
+      loads: loads.length, totalMs: st("totalMs"), importMs: st("importMs"), initMs: st("initMs"),
+      constructMs: st("constructMs"), fetchWasmMs: st("fetchWasmMs"),
+    };
   };
   const startupStats = startupOf(startup);
   const startupBundledStats = startupOf(startupBundled);
+  const startupPreloadedStats = startupOf(startupPreloaded);
   console.log("");
   console.log(`Start-up, import() → await init() → new Client(), ${startup.length} fresh page loads each (new browser context each):`);
-  for (const [label, s] of [["dist/web as shipped (5 modules)", startupStats], ["bundled (1 module + .wasm)", startupBundledStats]]) {
+  const ways = [
+    ["dist/web as shipped (5 modules)", startupStats],
+    ["bundled (1 module + .wasm)", startupBundledStats],
+    ["bundled, .wasm preloaded", startupPreloadedStats],
+  ];
+  for (const [label, s] of ways) {
     console.log(`  ${pad(label, 32)} median ${s.totalMs.median.toFixed(2)} ms (min ${s.totalMs.min.toFixed(2)}, p90 ${s.totalMs.p90.toFixed(2)});`
-      + ` parts (medians): import ${s.importMs.median.toFixed(2)} ms, init ${s.initMs.median.toFixed(2)} ms, new Client ${s.constructMs.median.toFixed(3)} ms`);
+      + ` parts (medians): import ${s.importMs.median.toFixed(2)} ms, init ${s.initMs.median.toFixed(2)} ms, new Client ${s.constructMs.median.toFixed(3)} ms`
+      + (s === startupPreloadedStats ? ` (the .wasm fetch before it, not counted: ${s.fetchWasmMs.median.toFixed(2)} ms)` : ""));
   }
 
   if (pageErrors.length) {
@@ -473,6 +492,7 @@ async function main() {
     sizes: size.rows.map(({ name, raw, gzip, brotli, ours }) => ({ name, raw, gzip, brotli, ...(ours ? { total: true } : {}) })),
     startup: roundAll(startupStats),
     startupBundled: roundAll(startupBundledStats),
+    startupPreloaded: roundAll(startupPreloadedStats),
     versions: Object.fromEntries(["ky", "ofetch", "axios", "esbuild", "playwright-core"].map((n) => [n, pkgVersion(path.join(BENCH, "node_modules", n))])),
     errors: run.errors,
     pageErrors,
