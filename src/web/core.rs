@@ -30,10 +30,12 @@ fn type_error(e: ConfigError) -> JsValue {
 }
 
 // Strings cross as `JsValue`s (read with one shared `as_string`, made with
-// one shared `from_str`): a `String`/`&str`/`Option<String>` parameter or
-// result makes wasm-bindgen write its own marshalling and clean-up code into
-// the JS glue for each one (~0.8 KB gzip over this file). client.js has
-// checked every type; `null`/`undefined` is `None`.
+// one shared `from_str`), and string arrays as `Vec<JsValue>`: a
+// `String`/`&str`/`Option<String>`/`Vec<String>` parameter or result makes
+// wasm-bindgen write its own marshalling and clean-up code into the JS glue
+// for each one (this file's 36 string parameters and 12 results: 1.9 KB
+// gzip of glue and `.wasm` in all). client.js has checked every type;
+// `null`/`undefined` (or anything not a string) reads as `None`.
 pub(crate) fn opt(v: &JsValue) -> Option<String> {
     v.as_string()
 }
