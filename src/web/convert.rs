@@ -24,6 +24,22 @@ pub(crate) fn get(obj: &JsValue, key: &str) -> JsValue {
 }
 
 /// Sets an own data property (never a prototype setter, even for `__proto__`).
+/// A string argument from JS: `None` for `null`, `undefined` or anything
+/// that is not a string (one shared `as_string`, no per-parameter glue).
+pub(crate) fn opt(v: &JsValue) -> Option<String> {
+    v.as_string()
+}
+
+/// A string argument from JS, `""` for anything that is not a string.
+pub(crate) fn text(v: &JsValue) -> String {
+    v.as_string().unwrap_or_default()
+}
+
+/// A string result for JS.
+pub(crate) fn js(s: &str) -> JsValue {
+    JsValue::from_str(s)
+}
+
 pub(crate) fn set(obj: &Object, key: &str, value: &JsValue) {
     let desc = Object::new();
     let _ = Reflect::set(&desc, &"value".into(), value);

@@ -23,30 +23,19 @@ use crate::request::{
 };
 use crate::retry::{self, Decision, Failure, RetryHeaders, RetryOptions};
 use crate::status::Kind;
+use crate::web::convert::{js, opt, text};
 use wasm_bindgen::prelude::*;
 
 fn type_error(e: ConfigError) -> JsValue {
     js_sys::TypeError::new(&e.0).into()
 }
 
-// Strings cross as `JsValue`s (read with one shared `as_string`, made with
-// one shared `from_str`), and string arrays as `Vec<JsValue>`: a
-// `String`/`&str`/`Option<String>`/`Vec<String>` parameter or result makes
-// wasm-bindgen write its own marshalling and clean-up code into the JS glue
-// for each one (this file's 36 string parameters and 12 results: 1.9 KB
-// gzip of glue and `.wasm` in all). client.js has checked every type;
-// `null`/`undefined` (or anything not a string) reads as `None`.
-pub(crate) fn opt(v: &JsValue) -> Option<String> {
-    v.as_string()
-}
-
-pub(crate) fn text(v: &JsValue) -> String {
-    v.as_string().unwrap_or_default()
-}
-
-fn js(s: &str) -> JsValue {
-    JsValue::from_str(s)
-}
+// Strings cross as `JsValue`s, and string arrays as `Vec<JsValue>`
+// (`convert::{opt, text, js}`): a `String`/`&str`/`Option<String>`/
+// `Vec<String>` parameter or result makes wasm-bindgen write its own
+// marshalling and clean-up code into the JS glue for each one (this file's
+// 36 string parameters and 12 results: 1.9 KB gzip of glue and `.wasm` in
+// all). client.js has checked every type.
 
 /// One client's state and policy: base URL, identity, retry settings, the
 /// rate-limit gate and the ETag cache's bookkeeping (bodies are opaque JS
@@ -407,8 +396,8 @@ impl Core {
         let (method, url) = (text(method), text(url));
         let error = error.map(Raw::Str);
         let errors = match errors_json {
-            Some(text) if Kind::from_status(status) == Some(Kind::Validation) => {
-                crate::json::parse_raw(&text)
+            Some(json) if Kind::from_status(status) == Some(Kind::Validation) => {
+                crate::json::parse_raw(&json)
             }
             _ => Raw::Null,
         };

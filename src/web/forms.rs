@@ -74,6 +74,7 @@ use js_sys::{Array, Int32Array};
 use wasm_bindgen::prelude::*;
 
 use crate::fields;
+use crate::web::convert::text;
 
 #[wasm_bindgen(module = "/src/js/runtime.js")]
 extern "C" {
@@ -103,9 +104,7 @@ extern "C" {
 #[doc(hidden)]
 #[wasm_bindgen(js_name = __formRules)]
 pub fn form_rules(op: u32, keys: Vec<JsValue>, names: Vec<JsValue>) -> Vec<i32> {
-    let strings =
-        |list: Vec<JsValue>| -> Vec<String> { list.iter().map(crate::web::core::text).collect() };
-    fields::form_rules(op, &strings(keys), &strings(names))
+    fields::form_rules(op, &strings(&keys), &strings(&names))
 }
 
 /// [`form_rules`] as a JS function, for the Rust entry points; freed by the
@@ -113,17 +112,16 @@ pub fn form_rules(op: u32, keys: Vec<JsValue>, names: Vec<JsValue>) -> Vec<i32> 
 fn rules() -> JsValue {
     Closure::<dyn FnMut(u32, Array, Array) -> JsValue>::own_aborting(
         |op, keys: Array, names: Array| {
-            let found = fields::form_rules(op, &strings(&keys), &strings(&names));
+            let found = fields::form_rules(op, &strings(&keys.to_vec()), &strings(&names.to_vec()));
             Int32Array::from(&found[..]).into()
         },
     )
     .into_js_value()
 }
 
-fn strings(list: &Array) -> Vec<String> {
-    list.iter()
-        .map(|v| v.as_string().unwrap_or_default())
-        .collect()
+/// The elements of a JS array as strings (`""` for a non-string).
+fn strings(list: &[JsValue]) -> Vec<String> {
+    list.iter().map(text).collect()
 }
 
 /// Shows a `ValidationError`'s field errors on a form; returns the keys that
