@@ -23,6 +23,8 @@ import {
 
 /** Error bodies larger than this are not parsed (an envelope is small). */
 const MAX_ERROR_BODY = 1 << 20;
+/** Entries each of a client's URL and shared-key memos holds before it starts over. */
+const MEMO_MAX = 256;
 const CACHE_MODES = ["default", "no-cache", "reload", "no-store", "force-cache"];
 const WRITES = ["POST", "PUT", "PATCH", "DELETE"];
 const PLAIN = ["GET", "POST", "PUT", "PATCH", "DELETE"];
@@ -144,6 +146,15 @@ function buildHeaders(user) {
   }
 }
 
+const first = (pair) => pair[0];
+
+/**
+ * A response's headers. A 304 answered from the cache carries the stored
+ * response's headers in `stored`, overlaid with the 304's own only when
+ * someone asks (a `get()` never does).
+ */
+const headersOf = (resp) => (resp.stored ? mergeHeaders(resp.stored, resp.headers) : resp.headers);
+
 /** `JSON.parse(text)`, `undefined` for no text or bad JSON. */
 function parse(text) {
   if (text === undefined) return undefined;
@@ -198,6 +209,12 @@ export class Client {
   #total;
   #onRetry;
   #onUnauthorized;
+  /** The cache partition of the current identity (`Core.partition`, read when it changes). */
+  #partition;
+  /** Query-less path → URL (`Core.url` is pure: the base URL never changes). */
+  #urls = new Map();
+  /** URL → shared key under the current identity (`Core.sharedKey`); emptied when it changes. */
+  #keys = new Map();
   /** Identical GETs in flight: shared key → `{ promise, taken }`. */
   #inflight = new Map();
   /** The `onUnauthorized` call concurrent 401s share. */
@@ -230,6 +247,7 @@ export class Client {
     this.#core = new Core(baseUrl, token, org, insecure, limit, base, max, entries, bytes);
     this.#token = token;
     this.#org = org;
+    this.#partition = this.#core.partition;
   }
 
   /** GET `path`; resolves the parsed JSON body (`undefined` when empty). */
@@ -329,7 +347,7 @@ export class Client {
           };
           next = Pager.next(
             url, text("next_cursor"), text("next"), num("current_page", "page"),
-            num("last_page", "total_pages"), resp.headers.get("link"), items.length,
+            num("last_page", "total_pages"), headersOf(resp).get("link"), items.length,
           );
           yield { data: items, meta, url };
         }
@@ -382,6 +400,7 @@ export class Client {
     else if (typeof token !== "string") throw typeError("token must be a string");
     this.#live().setToken(token);
     this.#token = token;
+    this.#identityChanged();
   }
 
   /** Replaces the org id (`null` clears it; `''` is refused). */
@@ -390,6 +409,12 @@ export class Client {
     else if (typeof orgId !== "string") throw typeError("orgId must be a string UUID");
     this.#live().setOrgId(orgId);
     this.#org = orgId;
+    this.#identityChanged();
+  }
+
+  #identityChanged() {
+    this.#partition = this.#core.partition;
+    this.#keys.clear();
   }
 
   /** Empties the ETag cache. */
@@ -449,18 +474,22 @@ export class Client {
     return {
       status: resp.status,
       data: resp.data,
-      headers: resp.headers,
+      headers: headersOf(resp),
       etag: resp.etag ?? null,
       fromCache: resp.fromCache,
       attempts: resp.attempts,
     };
   }
 
-  /** One request through the gate, retries and cache. */
-  async #request(method, path, query, body, userHeaders, signal, mode) {
+  /**
+   * One request through the gate, retries and cache. Not `async` (one
+   * promise hop fewer per request): every caller is, so a throw here rejects
+   * the caller's promise just the same.
+   */
+  #request(method, path, query, body, userHeaders, signal, mode) {
     const core = this.#live();
     if (!PLAIN.includes(method)) method = Core.method(method);
-    const url = core.url(path, query);
+    const url = this.#url(core, path, query);
     const headers = buildHeaders(userHeaders);
     let text;
     if (body !== undefined) {
@@ -483,15 +512,32 @@ export class Client {
     };
     if (ctx.signal && ctx.signal.aborted) throw aborted(ctx, 0, ctx.signal.reason, []);
     if (method === "GET") return this.#getCached(ctx);
-    if (!WRITES.includes(method)) return (await this.#run(ctx, false))[0];
-    core.beginWrite(url);
+    if (!WRITES.includes(method)) return this.#run(ctx, false).then(first);
+    return this.#write(core, ctx);
+  }
+
+  /** `path` joined onto the base URL; query-less paths are remembered. */
+  #url(core, path, query) {
+    if (query.length > 0) return core.url(path, query);
+    let url = this.#urls.get(path);
+    if (url === undefined) {
+      url = core.url(path, query); // a refused path throws and is not remembered
+      if (this.#urls.size >= MEMO_MAX) this.#urls.clear();
+      this.#urls.set(path, url);
+    }
+    return url;
+  }
+
+  /** A write: GETs of what it affects bypass the cache until it ends. */
+  async #write(core, ctx) {
+    core.beginWrite(ctx.url);
     let ok = false;
     try {
       const [resp] = await this.#run(ctx, false);
       ok = true;
       return resp;
     } finally {
-      core.endWrite(url, ok);
+      core.endWrite(ctx.url, ok);
     }
   }
 
@@ -502,12 +548,19 @@ export class Client {
     if (!caching) return (await this.#run(ctx, false))[0];
     const shared = !ctx.signal && ctx.mode !== "reload" && ctx.headers.keys().next().done;
     if (!shared) return (await this.#run(ctx, true))[0];
-    const key = core.sharedKey(ctx.url);
+    let key = this.#keys.get(ctx.url);
+    if (key === undefined) {
+      key = core.sharedKey(ctx.url);
+      if (this.#keys.size >= MEMO_MAX) this.#keys.clear();
+      this.#keys.set(ctx.url, key);
+    }
     let entry = this.#inflight.get(key);
     if (!entry) {
       const inflight = this.#inflight;
-      entry = { taken: false };
-      entry.promise = this.#run(ctx, true).finally(() => inflight.delete(key));
+      entry = { taken: false, promise: this.#run(ctx, true) };
+      // Registered before any caller's await, so the entry is gone when they resume.
+      const done = () => inflight.delete(key);
+      entry.promise.then(done, done);
       inflight.set(key, entry);
     }
     const [resp, text] = await entry.promise;
@@ -538,10 +591,10 @@ export class Client {
       if (wait > 0) await this.#wait(ctx, wait, attempts, delays);
       // What the cache holds for this identity, asked per attempt (a 401
       // refresh changes the identity).
-      const partition = caching ? core.partition : undefined;
+      const partition = caching ? this.#partition : undefined;
       const stored = caching && !skipConditional ? core.cacheGet(partition, ctx.url) : undefined;
       if (stored && ctx.mode === "force-cache") {
-        return [this.#fromCache(stored, stored.headers, attempts), stored.text];
+        return [this.#fromCache(stored, undefined, attempts), stored.text];
       }
       if (stored) ctx.headers.set("If-None-Match", stored.etag);
       else if (caching) ctx.headers.delete("If-None-Match");
@@ -625,7 +678,8 @@ export class Client {
     return {
       status: 304,
       data: parse(stored.text),
-      headers: mergeHeaders(stored.headers, headers),
+      headers,
+      stored: stored.headers,
       etag: stored.etag,
       fromCache: true,
       attempts,

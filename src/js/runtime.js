@@ -42,7 +42,6 @@ export class ProjektError extends Error {
   constructor(message, options) {
     const o = options || {};
     super(message, o.cause === undefined ? undefined : { cause: o.cause });
-    hide(this, BRAND, true);
     this.kind = o.kind || KIND_OF[this.name] || "http";
     this.status = typeof o.status === "number" ? o.status : 0;
     this.method = o.method || "GET";
@@ -58,6 +57,10 @@ export class ProjektError extends Error {
     return out;
   }
 }
+
+// The brand lives on the prototype: every instance has it, none pays a
+// property definition for it.
+hide(ProjektError.prototype, BRAND, true);
 
 /** A response with an HTTP error status (every status class extends it). */
 export class HttpError extends ProjektError {}

@@ -180,8 +180,13 @@ impl Core {
         retry_after: &JsValue,
         now: f64,
     ) {
+        // Checked before any string crosses: with retrying off (or nothing
+        // to learn) this call costs no conversion.
+        if self.retry.limit == 0 {
+            return;
+        }
         let (remaining, reset, retry_after) = (opt(remaining), opt(reset), opt(retry_after));
-        if self.retry.limit == 0 || (status != 429 && remaining.is_none()) {
+        if status != 429 && remaining.is_none() {
             return;
         }
         let headers = RetryHeaders {
@@ -215,6 +220,10 @@ impl Core {
         now: f64,
         random: f64,
     ) -> f64 {
+        // Out of attempts (always, with retrying off): no string need cross.
+        if attempts.max(1) > self.retry.limit {
+            return -1.0;
+        }
         let (method, reset, retry_after) = (text(method), opt(reset), opt(retry_after));
         let headers = RetryHeaders {
             rate_limit_reset: reset.as_deref(),
@@ -243,9 +252,12 @@ impl Core {
     /// Whether a GET of `url` may use the cache now: it is on and no write
     /// to the same resource (or the collection it belongs to) is in flight.
     pub fn cacheable(&self, url: &JsValue) -> bool {
+        if self.cache.is_none() || self.writing.is_empty() {
+            return self.cache.is_some();
+        }
         let url = text(url);
         let path = crate::request::path_of(&url);
-        self.cache.is_some() && !self.writing.iter().any(|w| write_affects(w, path))
+        !self.writing.iter().any(|w| write_affects(w, path))
     }
 
     /// The key identical concurrent GETs share a run under (identity + URL).
