@@ -750,18 +750,25 @@ export class Client {
   async #readError(ctx, res, status, attempts, delays, reset, retryAfter) {
     const headers = res.headers;
     const length = (headers.get("content-length") || "").trim();
-    const tooBig = /^\+?\d+$/.test(length) && Number(length) > MAX_ERROR_BODY;
+    const known = /^\+?\d+$/.test(length);
+    const tooBig = known && Number(length) > MAX_ERROR_BODY;
     // Only a JSON body is the envelope: a proxy's page gets a message made from the status.
     const type = headers.get("content-type");
     const isJson = type === null || type.toLowerCase().includes("json");
     let parsed;
     if (!tooBig && isJson && ctx.method !== "HEAD") {
       try {
-        let text = await res.text();
-        if (text.length > 0 && text.length <= MAX_ERROR_BODY) {
-          const token = this.#token;
-          if (token && text.includes(token)) text = text.split(token).join("[redacted]");
-          parsed = parse(text);
+        const token = this.#token;
+        if (!token && known && Number(length) > 0) {
+          // A bounded length and no token to redact: the browser parses
+          // straight from bytes, as for a success.
+          parsed = await res.json();
+        } else {
+          let text = await res.text();
+          if (text.length > 0 && text.length <= MAX_ERROR_BODY) {
+            if (token && text.includes(token)) text = text.split(token).join("[redacted]");
+            parsed = parse(text);
+          }
         }
       } catch {
         // an unreadable body makes the message from the status
@@ -777,13 +784,12 @@ export class Client {
     const error = typeof env.error === "string" ? env.error : undefined;
     const errors = env.errors !== null && typeof env.errors === "object" ? JSON.stringify(env.errors) : undefined;
     const o = JSON.parse(this.#live().httpError(
-      status, error, errors, ctx.method, ctx.url, attempts,
-      headers.get("allow"), reset, retryAfter, Date.now(),
+      status, error, errors, headers.get("allow"), reset, retryAfter, Date.now(),
     ));
     if (parsed !== undefined) o.data = parsed;
     o.headers = headers;
     o.delays = delays.slice();
-    return makeError(o.kind, o.status, o.message, o.method, o.url, o.attempts, o);
+    return makeError(o.kind, status, o.message, ctx.method, ctx.url, attempts, o);
   }
 
   /** Tells `onRetry`, then sleeps (abortable). */

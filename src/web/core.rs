@@ -387,7 +387,9 @@ impl Core {
     /// under a wasm frame costs V8 far more to capture its stack). `error`
     /// is the envelope's `error` member when it is a string; `errors_json`
     /// is `JSON.stringify` of its `errors` member when that is an object
-    /// (read for a 422 only, bounded: [`crate::json::parse_raw`]).
+    /// (read for a 422 only, bounded: [`crate::json::parse_raw`]). The
+    /// request's method, URL and attempt count are client.js's to add: they
+    /// do not cross (the JSON's `method` and `url` are empty, `attempts` 1).
     #[allow(clippy::too_many_arguments)]
     #[wasm_bindgen(js_name = httpError)]
     pub fn http_error(
@@ -395,9 +397,6 @@ impl Core {
         status: u16,
         error: &JsValue,
         errors_json: &JsValue,
-        method: &JsValue,
-        url: &JsValue,
-        attempts: u32,
         allow: &JsValue,
         reset: &JsValue,
         retry_after: &JsValue,
@@ -405,7 +404,6 @@ impl Core {
     ) -> JsValue {
         let (error, errors_json, allow) = (opt(error), opt(errors_json), opt(allow));
         let (reset, retry_after) = (opt(reset), opt(retry_after));
-        let (method, url) = (text(method), text(url));
         let error = error.map(Raw::Str);
         let errors = match errors_json {
             Some(json) if Kind::from_status(status) == Some(Kind::Validation) => {
@@ -419,8 +417,7 @@ impl Core {
             &errors,
             self.token.as_deref(),
             allow.as_deref(),
-        )
-        .with_request(&method, &url);
+        );
         if status == 429 {
             let h = RetryHeaders {
                 rate_limit_reset: reset.as_deref(),
@@ -428,7 +425,6 @@ impl Core {
             };
             err.retry_after_ms = retry::retry_after_ms_for_error(&h, now);
         }
-        err.attempts = attempts;
         js(&err.to_json_parts())
     }
 }
