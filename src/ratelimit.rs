@@ -34,7 +34,7 @@ pub struct Gate {
 /// Anything unreadable is not taken as exhaustion, so garbage never blocks.
 fn remaining_is_zero(value: &str) -> bool {
     crate::text::pieces(value, b",").any(|member| {
-        let member = crate::text::trim(member, b" \t");
+        let member = crate::retry::trim_ows(member);
         member.bytes().filter(|&b| b == b'.').count() <= 1
             && member.bytes().any(|b| b == b'0')
             && member.bytes().all(|b| b == b'0' || b == b'.')

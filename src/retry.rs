@@ -213,7 +213,7 @@ pub fn backoff_ms(opts: &RetryOptions, retry_number: u32, random: f64) -> f64 {
 }
 
 /// `value` trimmed of HTTP optional whitespace.
-fn trim_ows(value: &str) -> &str {
+pub(crate) fn trim_ows(value: &str) -> &str {
     crate::text::trim(value, b" \t")
 }
 

@@ -209,7 +209,7 @@ export class Client {
   #total;
   #onRetry;
   #onUnauthorized;
-  /** The cache partition of the current identity (`Core.partition`, read when it changes). */
+  /** The cache partition of the current identity (`Core.partition`, read when first needed after it changes). */
   #partition;
   /** Query-less path → URL (`Core.url` is pure: the base URL never changes). */
   #urls = new Map();
@@ -247,7 +247,6 @@ export class Client {
     this.#core = new Core(baseUrl, token, org, insecure, limit, base, max, entries, bytes);
     this.#token = token;
     this.#org = org;
-    this.#partition = this.#core.partition;
   }
 
   /** GET `path`; resolves the parsed JSON body (`undefined` when empty). */
@@ -413,7 +412,7 @@ export class Client {
   }
 
   #identityChanged() {
-    this.#partition = this.#core.partition;
+    this.#partition = undefined;
     this.#keys.clear();
   }
 
@@ -591,7 +590,7 @@ export class Client {
       if (wait > 0) await this.#wait(ctx, wait, attempts, delays);
       // What the cache holds for this identity, asked per attempt (a 401
       // refresh changes the identity).
-      const partition = caching ? this.#partition : undefined;
+      const partition = caching ? (this.#partition ??= core.partition) : undefined;
       const stored = caching && !skipConditional ? core.cacheGet(partition, ctx.url) : undefined;
       if (stored && ctx.mode === "force-cache") {
         return [this.#fromCache(stored, undefined, attempts), stored.text];
