@@ -21,7 +21,11 @@ import {
   isProjektError,
 } from "./runtime.js";
 
-/** Error bodies larger than this are not parsed (an envelope is small). */
+/**
+ * Error bodies larger than this are not parsed (an envelope is small): by
+ * `Content-Length` when the response has one (the bytes on the wire, so a
+ * compressed body is judged by its compressed size), else by the text's length.
+ */
 const MAX_ERROR_BODY = 1 << 20;
 /** Entries each of a client's URL and shared-key memos holds before it starts over. */
 const MEMO_MAX = 256;
