@@ -2,10 +2,12 @@
 // playwright-core). Nothing is imported statically, so the start-up probe
 // times the package's very first import.
 //
-//   window.startup({ api, url, wasm }) → { importMs, initMs, constructMs, totalMs, fetchWasmMs }
+//   window.startup({ api, url, wasm, wasmUrl }) → { importMs, initMs, constructMs, totalMs, fetchWasmMs }
 //       url: the entry to import (dist/web's by default); wasm: when given,
 //       the .wasm's bytes are fetched first (fetchWasmMs, outside totalMs)
-//       and init() gets them, so initMs is compile + instantiate only.
+//       and init() gets them, so initMs is compile + instantiate only;
+//       wasmUrl: when given, init() fetches the .wasm from there (a
+//       versioned URL the HTTP cache may keep) instead of beside the entry.
 //   window.runBench(config)   → { samples, errors, checks, env }
 
 const PROJEKT_URL = "/dist/web/index.js";
@@ -41,7 +43,7 @@ function paths() {
 
 // ---- start-up ----------------------------------------------------------------
 
-window.startup = async ({ api, url, wasm }) => {
+window.startup = async ({ api, url, wasm, wasmUrl }) => {
   let bytes;
   let fetchWasmMs = 0;
   if (wasm) {
@@ -52,7 +54,8 @@ window.startup = async ({ api, url, wasm }) => {
   const t0 = performance.now();
   const mod = await import(url || PROJEKT_URL);
   const t1 = performance.now();
-  await (bytes ? mod.default({ module_or_path: bytes }) : mod.default());
+  const source = bytes || wasmUrl;
+  await (source ? mod.default({ module_or_path: source }) : mod.default());
   const t2 = performance.now();
   const client = new mod.Client({ baseUrl: api, retry: false });
   const t3 = performance.now();

@@ -46,7 +46,8 @@ pub fn handle(server: &Server, req: &Request) -> Response {
         return preflight(req);
     }
     if req.method == "GET" || req.method == "HEAD" {
-        if let Some(resp) = statics::serve(&server.static_dirs, &req.path) {
+        let versioned = req.params().get("v").is_some();
+        if let Some(resp) = statics::serve(&server.static_dirs, &req.path, versioned) {
             return resp;
         }
         if req.path == "/" && server.static_dirs.is_empty() {

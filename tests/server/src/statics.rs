@@ -44,8 +44,10 @@ fn safe_segments(raw: &str) -> Option<Vec<String>> {
 }
 
 /// Serves `raw_path` from the first directory that has it. `None` when no
-/// directory has it (the caller answers 404).
-pub fn serve(dirs: &[PathBuf], raw_path: &str) -> Option<Response> {
+/// directory has it (the caller answers 404). `versioned`: the URL carries
+/// a version (`?v=…`, as a build's hashed asset URLs do), so the file may be
+/// cached for good (`immutable`); otherwise every load asks again (`no-cache`).
+pub fn serve(dirs: &[PathBuf], raw_path: &str, versioned: bool) -> Option<Response> {
     if dirs.is_empty() {
         return None;
     }
@@ -72,7 +74,14 @@ pub fn serve(dirs: &[PathBuf], raw_path: &str) -> Option<Response> {
             return Some(match std::fs::read(&p) {
                 Ok(bytes) => Response::new(200)
                     .header("Content-Type", content_type(&p))
-                    .header("Cache-Control", "no-cache")
+                    .header(
+                        "Cache-Control",
+                        if versioned {
+                            "public, max-age=31536000, immutable"
+                        } else {
+                            "no-cache"
+                        },
+                    )
                     .body(bytes),
                 Err(_) => Response::error(500, "Could not read file"),
             });
@@ -92,6 +101,26 @@ mod tests {
         assert!(safe_segments("/a/..%2fb").is_none());
         assert!(safe_segments("/a\\..\\b").is_none());
         assert_eq!(safe_segments("/a/./b/").unwrap(), vec!["a", "b"]);
+    }
+
+    #[test]
+    fn a_versioned_url_may_be_cached_for_good() {
+        let dir = std::env::temp_dir().join(format!("projekt-statics-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("a.js"), "export {};").unwrap();
+        let control = |versioned| {
+            let resp = serve(std::slice::from_ref(&dir), "/a.js", versioned).unwrap();
+            let (_, v) = resp
+                .headers
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case("cache-control"))
+                .unwrap()
+                .clone();
+            String::from_utf8(v).unwrap()
+        };
+        assert_eq!(control(false), "no-cache");
+        assert_eq!(control(true), "public, max-age=31536000, immutable");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
