@@ -130,6 +130,45 @@ function stats(values) {
   };
 }
 
+/**
+ * A 95 % interval for `median(client) / median(base)` by a paired block
+ * bootstrap: whole chunks (`block` samples each, in run order) are drawn
+ * with replacement, the same chunk indexes for both, so the interval carries
+ * the drift between chunks as well as the spread within them. Seeded: the
+ * same samples give the same interval. `null` with fewer than 5 chunks.
+ */
+function ratioInterval(client, base, block, draws = 1000) {
+  const chunks = Math.min(Math.floor(client.length / block), Math.floor(base.length / block));
+  if (chunks < 5) return null;
+  let seed = 0x9e3779b9;
+  const rand = () => {
+    seed ^= seed << 13; seed >>>= 0;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5; seed >>>= 0;
+    return seed / 4294967296;
+  };
+  const a = new Float64Array(chunks * block);
+  const b = new Float64Array(chunks * block);
+  const mid = (xs) => {
+    xs.sort();
+    const h = xs.length >> 1;
+    return xs.length % 2 ? xs[h] : (xs[h - 1] + xs[h]) / 2;
+  };
+  const ratios = [];
+  for (let d = 0; d < draws; d++) {
+    for (let i = 0; i < chunks; i++) {
+      const c = Math.floor(rand() * chunks) * block;
+      for (let j = 0; j < block; j++) {
+        a[i * block + j] = client[c + j];
+        b[i * block + j] = base[c + j];
+      }
+    }
+    ratios.push(mid(a) / mid(b));
+  }
+  ratios.sort((x, y) => x - y);
+  return [quantile(ratios, 0.025), quantile(ratios, 0.975)];
+}
+
 const kb = (n) => (n / 1024).toFixed(1);
 const pad = (s, n) => String(s).padEnd(n);
 const lpad = (s, n) => String(s).padStart(n);
@@ -408,8 +447,10 @@ async function main() {
       const k = `${s}/${c}`;
       const err = run.errors[k];
       const st = run.samples[k] && run.samples[k].length ? stats(run.samples[k]) : null;
+      const block = s === "conc" ? CONFIG.concBatches : s === "big" ? CONFIG.perChunkBig : CONFIG.perChunk;
+      const ratioCi = st && c !== "fetch" && base ? ratioInterval(run.samples[k], base, block) : null;
       table[s][c] = st
-        ? { ...st, ratio: st.median / baseMedian, ...(err ? { error: err } : {}) }
+        ? { ...st, ratio: st.median / baseMedian, ...(ratioCi ? { ratioCi } : {}), ...(err ? { error: err } : {}) }
         : { error: err || "no samples" };
     }
   }
@@ -422,9 +463,9 @@ async function main() {
     + ` (230 KB: ${CONFIG.perChunkBig}; concurrent: ${CONFIG.concBatches} batches of 16) per client, client order rotated per chunk;`);
   console.log(`timer resolution ${run.env.timerResolutionUs} µs (cross-origin isolated: ${run.env.crossOriginIsolated}); timed run ${(run.env.elapsedMs / 1000).toFixed(1)} s`);
   console.log("");
-  console.log(`${pad("scenario", 24)}${pad("client", 20)}${lpad("median", 9)}${lpad("p90", 9)}${lpad("× fetch", 9)}${lpad("n", 6)}`);
+  console.log(`${pad("scenario", 24)}${pad("client", 20)}${lpad("median", 9)}${lpad("p90", 9)}${lpad("× fetch", 9)}${lpad("95 % interval", 15)}${lpad("n", 6)}`);
   for (const s of SCENARIOS) {
-    console.log("-".repeat(77));
+    console.log("-".repeat(92));
     for (const c of CLIENTS) {
       const t = table[s][c];
       const head = `${pad(c === CLIENTS[0] ? SCENARIO_LABEL[s] : "", 24)}${pad(CLIENT_LABEL[c], 20)}`;
@@ -433,10 +474,13 @@ async function main() {
         continue;
       }
       const ratio = Number.isFinite(t.ratio) ? t.ratio.toFixed(2) : "—";
-      console.log(`${head}${lpad(Math.round(t.median), 9)}${lpad(Math.round(t.p90), 9)}${lpad(ratio, 9)}${lpad(t.n, 6)}${t.error ? `  (${t.error})` : ""}`);
+      const ci = t.ratioCi ? `${t.ratioCi[0].toFixed(2)}–${t.ratioCi[1].toFixed(2)}` : "";
+      console.log(`${head}${lpad(Math.round(t.median), 9)}${lpad(Math.round(t.p90), 9)}${lpad(ratio, 9)}${lpad(ci, 15)}${lpad(t.n, 6)}${t.error ? `  (${t.error})` : ""}`);
     }
   }
   console.log("");
+  console.log("95 % interval: of the ratio to fetch, by a paired bootstrap over whole chunks (1,000 draws),");
+  console.log("so it carries the drift between chunks; where it holds 1.00 the run cannot tell the two apart.");
   console.log("(cache: false) is a diagnostic row: the same package with its ETag cache off;");
   console.log("its 304 row uses a hand-made If-None-Match like fetch/ky/ofetch/axios.");
 
