@@ -326,6 +326,11 @@ pub fn retry_after_ms_for_error(headers: &RetryHeaders, now_ms: f64) -> Option<f
     requested_wait_ms(headers, now_ms).map(crate::num::ceil)
 }
 
+/// Whether `attempts_made` attempts (0 read as 1) have used up the retries.
+pub fn exhausted(opts: &RetryOptions, attempts_made: u32) -> bool {
+    attempts_made.max(1) > opts.limit
+}
+
 /// The whole decision after attempt number `attempts_made` (1-based; 0 is
 /// read as 1) failed with `failure`, so the fetch loop holds no policy of its
 /// own.
@@ -346,10 +351,10 @@ pub fn decide(
     now_ms: f64,
     random: f64,
 ) -> Decision {
-    let attempts_made = attempts_made.max(1);
-    if attempts_made > opts.limit || !retryable(method, has_idempotency_key, failure) {
+    if exhausted(opts, attempts_made) || !retryable(method, has_idempotency_key, failure) {
         return Decision::GiveUp;
     }
+    let attempts_made = attempts_made.max(1);
     if failure == Failure::Status(429) {
         if let Some(wait) = requested_wait_ms(headers, now_ms) {
             let wait = crate::num::ceil(wait);

@@ -152,6 +152,17 @@ function buildHeaders(user) {
 
 const first = (pair) => pair[0];
 
+/** `memo`'s value for `key`, made by `make(key)` the first time; the memo starts over at MEMO_MAX. */
+function remember(memo, key, make) {
+  let value = memo.get(key);
+  if (value === undefined) {
+    value = make(key); // a throw is not remembered
+    if (memo.size >= MEMO_MAX) memo.clear();
+    memo.set(key, value);
+  }
+  return value;
+}
+
 /**
  * A response's headers. A 304 answered from the cache carries the stored
  * response's headers in `stored`, overlaid with the 304's own only when
@@ -521,14 +532,7 @@ export class Client {
 
   /** `path` joined onto the base URL; query-less paths are remembered. */
   #url(core, path, query) {
-    if (query.length > 0) return core.url(path, query);
-    let url = this.#urls.get(path);
-    if (url === undefined) {
-      url = core.url(path, query); // a refused path throws and is not remembered
-      if (this.#urls.size >= MEMO_MAX) this.#urls.clear();
-      this.#urls.set(path, url);
-    }
-    return url;
+    return query.length > 0 ? core.url(path, query) : remember(this.#urls, path, (p) => core.url(p, query));
   }
 
   /** A write: GETs of what it affects bypass the cache until it ends. */
@@ -551,12 +555,7 @@ export class Client {
     if (!caching) return (await this.#run(ctx, false))[0];
     const shared = !ctx.signal && ctx.mode !== "reload" && ctx.headers.keys().next().done;
     if (!shared) return (await this.#run(ctx, true))[0];
-    let key = this.#keys.get(ctx.url);
-    if (key === undefined) {
-      key = core.sharedKey(ctx.url);
-      if (this.#keys.size >= MEMO_MAX) this.#keys.clear();
-      this.#keys.set(ctx.url, key);
-    }
+    const key = remember(this.#keys, ctx.url, (u) => core.sharedKey(u));
     let entry = this.#inflight.get(key);
     if (!entry) {
       const inflight = this.#inflight;
@@ -753,8 +752,8 @@ export class Client {
   async #readError(ctx, res, status, attempts, delays, reset, retryAfter) {
     const headers = res.headers;
     const length = (headers.get("content-length") || "").trim();
-    const known = /^\+?\d+$/.test(length);
-    const tooBig = known && Number(length) > MAX_ERROR_BODY;
+    const size = /^\+?\d+$/.test(length) ? Number(length) : undefined;
+    const tooBig = size > MAX_ERROR_BODY;
     // Only a JSON body is the envelope: a proxy's page gets a message made from the status.
     const type = headers.get("content-type");
     const isJson = type === null || type.toLowerCase().includes("json");
@@ -762,7 +761,7 @@ export class Client {
     if (!tooBig && isJson && ctx.method !== "HEAD") {
       try {
         const token = this.#token;
-        if (!token && known && Number(length) > 0) {
+        if (!token && size > 0) {
           // A bounded length and no token to redact: the browser parses
           // straight from bytes, as for a success.
           parsed = await res.json();

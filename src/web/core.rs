@@ -221,7 +221,7 @@ impl Core {
         random: f64,
     ) -> f64 {
         // Out of attempts (always, with retrying off): no string need cross.
-        if attempts.max(1) > self.retry.limit {
+        if retry::exhausted(&self.retry, attempts) {
             return -1.0;
         }
         let (method, reset, retry_after) = (text(method), opt(reset), opt(retry_after));
@@ -252,8 +252,11 @@ impl Core {
     /// Whether a GET of `url` may use the cache now: it is on and no write
     /// to the same resource (or the collection it belongs to) is in flight.
     pub fn cacheable(&self, url: &JsValue) -> bool {
-        if self.cache.is_none() || self.writing.is_empty() {
-            return self.cache.is_some();
+        if self.cache.is_none() {
+            return false;
+        }
+        if self.writing.is_empty() {
+            return true; // no string need cross
         }
         let url = text(url);
         let path = crate::request::path_of(&url);
