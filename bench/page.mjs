@@ -2,12 +2,14 @@
 // playwright-core). Nothing is imported statically, so the start-up probe
 // times the package's very first import.
 //
-//   window.startup({ api, url, wasm, wasmUrl }) → { importMs, initMs, constructMs, totalMs, fetchWasmMs }
+//   window.startup({ api, url, wasm, wasmUrl, peer }) → { importMs, initMs, constructMs, totalMs, fetchWasmMs }
 //       url: the entry to import (dist/web's by default); wasm: when given,
 //       the .wasm's bytes are fetched first (fetchWasmMs, outside totalMs)
 //       and init() gets them, so initMs is compile + instantiate only;
 //       wasmUrl: when given, init() fetches the .wasm from there (a
-//       versioned URL the HTTP cache may keep) instead of beside the entry.
+//       versioned URL the HTTP cache may keep) instead of beside the entry;
+//       peer ("ky" | "axios"): url is that peer's bundle, timed import →
+//       an instance (ky.create / axios.create), with no init.
 //   window.runBench(config)   → { samples, errors, checks, env }
 
 const PROJEKT_URL = "/dist/web/index.js";
@@ -43,7 +45,17 @@ function paths() {
 
 // ---- start-up ----------------------------------------------------------------
 
-window.startup = async ({ api, url, wasm, wasmUrl }) => {
+window.startup = async ({ api, url, wasm, wasmUrl, peer }) => {
+  if (peer) {
+    // A peer's bundle (bench/.build/<peer>.js): nothing to init.
+    const t0 = performance.now();
+    const mod = await import(url);
+    const t1 = performance.now();
+    const instance = peer === "ky" ? mod.ky.create({ prefixUrl: api, retry: 0 }) : mod.axios.create({ baseURL: api });
+    const t2 = performance.now();
+    if (typeof instance.get !== "function") throw new Error(`${peer} instance has no get()`);
+    return { importMs: t1 - t0, initMs: 0, constructMs: t2 - t1, totalMs: t2 - t0, fetchWasmMs: 0 };
+  }
   let bytes;
   let fetchWasmMs = 0;
   if (wasm) {

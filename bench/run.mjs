@@ -283,6 +283,11 @@ async function buildAndMeasure(esbuild) {
   rows.push({ name: `projekt-client ${version} .wasm`, part: true, ...ws });
   rows.push({ name: `projekt-client ${version} JS glue (min)`, part: true, ...gs });
   rows.push({ name: `projekt-client ${version} total`, ours: true, ...addSizes(ws, gs) });
+  // The inline entry (dist/web/inline.js): the same package as one file,
+  // the .wasm inside it as base64; what an app ships that imports it.
+  const inlinePath = path.join(BUILD, "projekt-inline.js");
+  await esbuild.build({ ...common, entryPoints: [path.join(DIST_WEB, "inline.js")], outfile: inlinePath });
+  rows.push({ name: `projekt-client ${version} inline entry`, inline: true, ...sizesOf(fs.readFileSync(inlinePath)) });
   for (const [name, src] of Object.entries(peers)) {
     const entry = path.join(BUILD, `entry-${name}.mjs`);
     fs.writeFileSync(entry, src);
@@ -316,7 +321,7 @@ async function main() {
   watchdog.unref();
 
   // Preconditions, each with the command that fixes it.
-  for (const f of ["index.js", "projekt_client.js", "projekt_client_bg.wasm"]) {
+  for (const f of ["index.js", "inline.js", "projekt_client.js", "projekt_client_bg.wasm"]) {
     if (!fs.existsSync(path.join(DIST_WEB, f))) {
       fail(`dist/web/${f} is missing: build the web package first:\n  scripts/build-package web dist/web`);
     }
@@ -371,44 +376,41 @@ async function main() {
   // 1, one module, with the .wasm beside it), as an app ships it; and bundled
   // with the .wasm's bytes fetched beforehand (as a page that preloads it),
   // which leaves the package's own work: evaluate, compile, instantiate, construct.
-  const startup = [];
-  const startupBundled = [];
-  const startupPreloaded = [];
-  const startupRepeat = [];
   const bundle = "/bench/.build/projekt-glue.js";
+  const inline = "/bench/.build/projekt-inline.js";
   // A returning visitor: versioned URLs (`?v=`), which the test server marks
-  // immutable, so the second load of a context takes both files from the
+  // immutable, so the second load of a context takes its files from the
   // HTTP cache.
   const version = `?v=${Date.now()}`;
-  const repeatWay = { url: bundle + version, wasmUrl: "/bench/.build/projekt_client_bg.wasm" + version };
+  // The inline entry (one module, the .wasm inside) and, for scale, two
+  // peers bundled the same way (no .wasm, no init: import, then create an
+  // instance), fresh and on a repeat visit.
+  const startupWays = [
+    { key: "startup", label: "dist/web as shipped (5 modules)", cfg: {} },
+    { key: "startupBundled", label: "bundled (1 module + .wasm)", cfg: { url: bundle } },
+    { key: "startupPreloaded", label: "bundled, .wasm preloaded", cfg: { url: bundle, wasm: "/bench/.build/projekt_client_bg.wasm" } },
+    { key: "startupRepeat", label: "bundled, repeat visit", repeat: true, cfg: { url: bundle + version, wasmUrl: "/bench/.build/projekt_client_bg.wasm" + version } },
+    { key: "startupInline", label: "inline entry (1 module)", cfg: { url: inline } },
+    { key: "startupInlineRepeat", label: "inline entry, repeat visit", repeat: true, cfg: { url: inline + version } },
+    { key: "startupKy", label: "ky, bundled", cfg: { url: "/bench/.build/ky.js", peer: "ky" } },
+    { key: "startupKyRepeat", label: "ky, repeat visit", repeat: true, cfg: { url: "/bench/.build/ky.js" + version, peer: "ky" } },
+    { key: "startupAxios", label: "axios, bundled", cfg: { url: "/bench/.build/axios.js", peer: "axios" } },
+    { key: "startupAxiosRepeat", label: "axios, repeat visit", repeat: true, cfg: { url: "/bench/.build/axios.js" + version, peer: "axios" } },
+  ];
+  const startupLoads = Object.fromEntries(startupWays.map((w) => [w.key, []]));
   const startupBegan = Date.now();
   for (let i = 0; i <= CONFIG.startupLoads; i++) {
-    // Bounded on a loaded machine: never fewer than 5 measured loads, no more after 90 s.
-    if (startup.length >= 5 && Date.now() - startupBegan > 90_000) break;
-    const ways = [
-      [{}, startup],
-      [{ url: bundle }, startupBundled],
-      [{ url: bundle, wasm: "/bench/.build/projekt_client_bg.wasm" }, startupPreloaded],
-    ];
-    for (const [way, out] of ways) {
+    // Bounded on a loaded machine: never fewer than 5 measured loads, no more after 120 s.
+    if (startupLoads.startup.length >= 5 && Date.now() - startupBegan > 120_000) break;
+    for (const way of startupWays) {
       const ctx = await browser.newContext();
       const page = await ctx.newPage();
       watch(page);
-      await page.goto(pageUrl);
-      await page.waitForFunction(() => window.benchPageReady === true);
-      const r = await page.evaluate((cfg) => window.startup(cfg), { api, ...way });
-      if (i > 0) out.push(r);
-      await ctx.close();
-    }
-    {
-      const ctx = await browser.newContext();
-      const page = await ctx.newPage();
-      watch(page);
-      for (const visit of [0, 1]) {
+      for (const visit of way.repeat ? [0, 1] : [1]) {
         await page.goto(pageUrl);
         await page.waitForFunction(() => window.benchPageReady === true);
-        const r = await page.evaluate((cfg) => window.startup(cfg), { api, ...repeatWay });
-        if (visit === 1 && i > 0) startupRepeat.push(r);
+        const r = await page.evaluate((cfg) => window.startup(cfg), { api, ...way.cfg });
+        if (visit === 1 && i > 0) startupLoads[way.key].push(r);
       }
       await ctx.close();
     }
@@ -499,22 +501,14 @@ async function main() {
       constructMs: st("constructMs"), fetchWasmMs: st("fetchWasmMs"),
     };
   };
-  const startupStats = startupOf(startup);
-  const startupBundledStats = startupOf(startupBundled);
-  const startupPreloadedStats = startupOf(startupPreloaded);
-  const startupRepeatStats = startupOf(startupRepeat);
+  const startupStats = Object.fromEntries(startupWays.map((w) => [w.key, startupOf(startupLoads[w.key])]));
   console.log("");
-  console.log(`Start-up, import() → await init() → new Client(), ${startup.length} fresh page loads each (new browser context each; a repeat visit is the second load in its context):`);
-  const ways = [
-    ["dist/web as shipped (5 modules)", startupStats],
-    ["bundled (1 module + .wasm)", startupBundledStats],
-    ["bundled, .wasm preloaded", startupPreloadedStats],
-    ["bundled, repeat visit (HTTP cache)", startupRepeatStats],
-  ];
-  for (const [label, s] of ways) {
+  console.log(`Start-up, import() → await init() → new Client(), ${startupLoads.startup.length} page loads each (a new browser context each; a repeat visit is the second load in its context, its files from the HTTP cache; the peers: import → create an instance):`);
+  for (const { key, label } of startupWays) {
+    const s = startupStats[key];
     console.log(`  ${pad(label, 36)} median ${s.totalMs.median.toFixed(2)} ms (min ${s.totalMs.min.toFixed(2)}, p90 ${s.totalMs.p90.toFixed(2)});`
-      + ` parts (medians): import ${s.importMs.median.toFixed(2)} ms, init ${s.initMs.median.toFixed(2)} ms, new Client ${s.constructMs.median.toFixed(3)} ms`
-      + (s === startupPreloadedStats ? ` (the .wasm fetch before it, not counted: ${s.fetchWasmMs.median.toFixed(2)} ms)` : ""));
+      + ` parts (medians): import ${s.importMs.median.toFixed(2)} ms, init ${s.initMs.median.toFixed(2)} ms, new ${s.constructMs.median.toFixed(3)} ms`
+      + (key === "startupPreloaded" ? ` (the .wasm fetch before it, not counted: ${s.fetchWasmMs.median.toFixed(2)} ms)` : ""));
   }
 
   if (pageErrors.length) {
@@ -553,11 +547,8 @@ async function main() {
     timer: { resolutionUs: run.env.timerResolutionUs, crossOriginIsolated: run.env.crossOriginIsolated },
     units: { requests: "µs per request", startup: "ms", sizes: "bytes" },
     requests: Object.fromEntries(SCENARIOS.map((s) => [s, { label: SCENARIO_LABEL[s], clients: roundAll(table[s]) }])),
-    sizes: size.rows.map(({ name, raw, gzip, brotli, ours }) => ({ name, raw, gzip, brotli, ...(ours ? { total: true } : {}) })),
-    startup: roundAll(startupStats),
-    startupBundled: roundAll(startupBundledStats),
-    startupPreloaded: roundAll(startupPreloadedStats),
-    startupRepeat: roundAll(startupRepeatStats),
+    sizes: size.rows.map(({ name, raw, gzip, brotli, ours, inline }) => ({ name, raw, gzip, brotli, ...(ours ? { total: true } : {}), ...(inline ? { inline: true } : {}) })),
+    ...Object.fromEntries(startupWays.map((w) => [w.key, { label: w.label, ...roundAll(startupStats[w.key]) }])),
     versions: Object.fromEntries(["ky", "ofetch", "axios", "esbuild", "playwright-core"].map((n) => [n, pkgVersion(path.join(BENCH, "node_modules", n))])),
     errors: run.errors,
     pageErrors,

@@ -967,6 +967,39 @@ test("guards: accept an error thrown by a second copy of the package in another 
   }
 });
 
+test("inline: projekt-client/inline's init() fetches no .wasm, exports what index.js does, and its Client works", async () => {
+  const f = fresh();
+  const iframe = document.createElement("iframe");
+  iframe.srcdoc = "<!doctype html><title>inline entry</title>";
+  const loaded = new Promise((r) => iframe.addEventListener("load", r, { once: true }));
+  document.body.append(iframe);
+  try {
+    await loaded;
+    const w = iframe.contentWindow;
+    const at = (p) => JSON.stringify(new URL(p, location.href).href);
+    const mod = await w.eval(`import(${at("/dist/web/inline.js")})`);
+    const c = checker("inline entry");
+    const ready = mod.default();
+    c.eq(ready instanceof w.Promise, true, "init() returns a promise");
+    const exports = await ready;
+    c.eq(mod.initSync(), exports, "initSync() after init() returns the same instance");
+    const wasm = w.performance.getEntriesByType("resource").filter((e) => /\.wasm(\?|$)/.test(e.name));
+    c.deepEq(wasm.map((e) => e.name), [], "the .wasm files fetched");
+    const full = await w.eval(`import(${at("/dist/web/index.js")})`);
+    c.deepEq(Object.keys(mod).sort(), Object.keys(full).sort(), "export names, against index.js");
+    c.eq(mod.Client, full.Client, "Client is index.js's own");
+    const client = new mod.Client({ baseUrl: f.baseUrl, retry: false });
+    c.eq(typeof (await client.get("/json")), "object", "a GET's body");
+    const e = await rejects(client.get("/status/422"), "a 422");
+    c.eq(mod.isValidationError(e), true, "isValidationError");
+    c.eq(e instanceof mod.ValidationError, true, "instanceof the entry's ValidationError");
+    c.eq(e.status, 422, "status");
+    c.done();
+  } finally {
+    iframe.remove();
+  }
+});
+
 // ============================================================ token secrecy
 
 async function assertTokenNowhere(e, label, extra = []) {
