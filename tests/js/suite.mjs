@@ -1336,6 +1336,36 @@ async function conditionalOf(f, path) {
   return gets.map((g) => header(g, "if-none-match"));
 }
 
+/** ~`kb` KB of text made mostly of 2-, 3- and 4-byte UTF-8 characters, so chunk boundaries fall inside them. */
+function multibyteText(kb) {
+  const unit = "é€😀ü文🚀ß ";
+  return unit.repeat(Math.ceil((kb * 1024) / new TextEncoder().encode(unit).length));
+}
+
+test("body: a 2xx body of ~400 KB (decoded chunk by chunk as it arrives) reads whole, multi-byte characters intact", async () => {
+  const f = fresh();
+  const text = multibyteText(400);
+  const r = await f.client({ retry: false }).request({ method: "POST", path: "/echo", body: { text } });
+  eq(Number(r.headers.get("content-length")) > 65_536, true, "precondition: the echo is over 64 KB");
+  const sent = JSON.parse(r.data.body);
+  eq(sent.text.length, text.length, "length of the text echoed back");
+  eq(sent.text === text, true, "the text echoed back is the text sent (no U+FFFD at chunk boundaries)");
+});
+
+test("cache: a ~700 KB body with an ETag is stored whole; the 304 serves it back equal", async () => {
+  const f = fresh();
+  const c = f.client({ retry: false });
+  const note = multibyteText(700);
+  const { id } = await c.post("/items", { title: "big", note });
+  const first = await c.request({ path: `/items/${id}` });
+  const second = await c.request({ path: `/items/${id}` });
+  eq(first.status, 200, "first status");
+  eq(second.status, 304, "second status");
+  eq(second.fromCache, true, "second fromCache");
+  eq(first.data.note === note, true, "the first GET's note is the note sent");
+  eq(second.data.note === note, true, "the cached note is the note sent");
+});
+
 test("cache: the second GET sends If-None-Match exactly as received (strong); 304 → status 304, fromCache, etag", async () => {
   const f = fresh();
   const c = f.client();
