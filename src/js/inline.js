@@ -3,8 +3,8 @@
 // index.js exports, with an init() that fetches nothing: it instantiates the
 // embedded bytes synchronously (the .wasm compiles lazily, ~3 ms), where
 // index.js's init() first fetches the .wasm (a round trip, or an HTTP-cache
-// read). The cost: the bytes travel as base64 inside the JS, ~8 KB more gzip
-// than index.js plus the .wasm file. scripts/build-package writes the
+// read). The cost: the bytes travel as base64 inside the JS, 8.5 KB more
+// gzip than index.js plus the .wasm file. scripts/build-package writes the
 // base64 in place of the placeholder below.
 import { initSync as instantiate } from "./projekt_client.js";
 
