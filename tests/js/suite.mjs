@@ -1000,6 +1000,31 @@ test("inline: projekt-client/inline's init() fetches no .wasm, exports what inde
   }
 });
 
+test("inline: without Uint8Array.fromBase64 (Firefox < 133, Safari < 18.2) the entry decodes its .wasm through atob", async () => {
+  const f = fresh();
+  const iframe = document.createElement("iframe");
+  iframe.srcdoc = "<!doctype html><title>inline entry, atob</title>";
+  const loaded = new Promise((r) => iframe.addEventListener("load", r, { once: true }));
+  document.body.append(iframe);
+  try {
+    await loaded;
+    const w = iframe.contentWindow;
+    delete w.Uint8Array.fromBase64;
+    let atobCalls = 0;
+    const atob = w.atob;
+    w.atob = (s) => (atobCalls++, atob.call(w, s));
+    const mod = await w.eval(`import(${JSON.stringify(new URL("/dist/web/inline.js", location.href).href)})`);
+    await mod.default();
+    const c = checker("inline entry through atob");
+    c.eq(atobCalls, 1, "atob calls");
+    const e = await rejects(new mod.Client({ baseUrl: f.baseUrl, retry: false }).get("/status/404"), "a 404");
+    c.eq(mod.isNotFoundError(e), true, "isNotFoundError");
+    c.done();
+  } finally {
+    iframe.remove();
+  }
+});
+
 // ============================================================ token secrecy
 
 async function assertTokenNowhere(e, label, extra = []) {
