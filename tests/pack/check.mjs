@@ -2,7 +2,7 @@
 // The npm package as a user gets it: `npm pack` of dist/bundler, installed
 // into an empty project from the tarball, imported by its package name.
 //
-//   node tests/pack/check.mjs [dist/bundler]
+//   node tests/pack/check.mjs [dist/bundler | dist/web]
 //
 // Checks: the tarball holds exactly what a user needs (no sources, tests,
 // maps or build files); every path package.json names (main, module, types,
@@ -10,7 +10,9 @@
 // fix; TypeScript resolves `import … from "projekt-client"` to the shipped
 // declarations; and Node (with --experimental-wasm-modules, the bundler
 // target's ESM-wasm import) loads the package by name and makes real requests
-// to the test server: a 404 rejects with NotFoundError, a 200 resolves.
+// to the test server: a 404 rejects with NotFoundError, a 200 resolves. For
+// the web build (it has inline.js) the Node step imports
+// "projekt-client/inline", whose init() needs no fetch.
 import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, cpSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -33,7 +35,8 @@ try {
   const packed = JSON.parse(run("npm", ["pack", pkgDir, "--json", "--pack-destination", work]))[0];
   const files = packed.files.map((f) => f.path).sort();
   console.log(`# ${packed.filename}: ${packed.size} bytes packed, ${packed.unpackedSize} unpacked, ${files.length} files`);
-  const allowed = /^(README\.md|LICENSE[^/]*|package\.json|index\.js|client\.js|forms\.js|index\.d\.ts|projekt_client(_bg)?\.(js|d\.ts)|projekt_client_bg\.wasm(\.d\.ts)?|snippets\/[^/]+\/src\/js\/[a-z_]+\.js)$/;
+  const web = existsSync(path.join(pkgDir, "inline.js"));
+  const allowed = /^(README\.md|LICENSE[^/]*|package\.json|index\.js|client\.js|forms\.js|index\.d\.ts|inline\.(js|d\.ts)|projekt_client(_bg)?\.(js|d\.ts)|projekt_client_bg\.wasm(\.d\.ts)?|snippets\/[^/]+\/src\/js\/[a-z_]+\.js)$/;
   const stray = files.filter((f) => !allowed.test(f));
   ok(stray.length === 0, `the tarball holds only what a user needs${stray.length ? ` (stray: ${stray.join(", ")})` : ""}`);
   for (const need of ["package.json", "index.js", "client.js", "forms.js", "index.d.ts", "projekt_client_bg.wasm", "README.md"]) {
@@ -83,12 +86,13 @@ try {
   });
   let out = "";
   try {
-    out = run(process.execPath, ["--experimental-wasm-modules", "--no-warnings", "use.mjs", `${base}/s/pack-${Date.now()}`], { cwd: app });
+    const script = web ? ["use-inline.mjs"] : ["--experimental-wasm-modules", "--no-warnings", "use.mjs"];
+    out = run(process.execPath, [...script, `${base}/s/pack-${Date.now()}`], { cwd: app });
   } catch (e) {
     out = `${e.stdout}${e.stderr}`;
   }
   const result = (() => { try { return JSON.parse(out.trim().split("\n").pop()); } catch { return null; } })();
-  ok(result?.notFound === true, `a 404 rejects with NotFoundError when imported by name (${out.trim().slice(0, 300)})`);
+  ok(result?.notFound === true, `a 404 rejects with NotFoundError when imported by name${web ? " (projekt-client/inline)" : ""} (${out.trim().slice(0, 300)})`);
   ok(result?.echoMethod === "GET", "a GET resolves with the parsed body");
   ok(result?.classesAreShared === true, "the error classes exported by name are the ones the client throws");
 } catch (e) {
