@@ -31,9 +31,9 @@ const MAX_ERROR_BODY = 1 << 20;
  * A 2xx body at least this long (by `Content-Length`) is decoded chunk by
  * chunk as it arrives, so its UTF-8 decoding overlaps the rest of the
  * transfer instead of following it (`res.json()`/`res.text()` start only
- * once the last byte is in): ~0.4–1.4 ms less on a 230 KB body on the
- * bench's VM (bench/README.md). Smaller bodies come in one chunk, where it
- * gains nothing.
+ * once the last byte is in): medians 0.4–1.0 ms less on a 230 KB body on
+ * the bench's VM (README, Benchmarks). Smaller bodies mostly arrive in one
+ * chunk, where it gains nothing.
  */
 const STREAM_FROM = 1 << 16;
 /** Entries each of a client's URL and shared-key memos holds before it starts over. */
@@ -47,6 +47,7 @@ const TIMEOUT = 1;
 
 const typeError = (message) => new TypeError("projekt-client: " + message);
 const absent = (v) => v === undefined || v === null;
+const isObject = (v) => typeof v === "object" && v !== null;
 
 /**
  * A body's text, decoded as each chunk arrives (what `res.text()` returns:
@@ -63,7 +64,6 @@ async function streamText(body) {
     text += decoder.decode(value, { stream: true });
   }
 }
-const isObject = (v) => typeof v === "object" && v !== null;
 
 /** `obj[key]`, `undefined` for a non-object or a throwing getter. */
 function get(obj, key) {
