@@ -5,7 +5,8 @@
 // index.js's init() first fetches the .wasm (a round trip, or an HTTP-cache
 // read). The cost: the bytes travel as base64 inside the JS, 8.5 KB more
 // gzip than index.js plus the .wasm file. scripts/build-package writes the
-// base64 in place of the placeholder below.
+// base64 in place of the placeholder below; the bundler build ships this
+// web build whole under inline/, so its users need no wasm plugin either.
 import { initSync as instantiate } from "./projekt_client.js";
 
 export * from "./index.js";

@@ -10,9 +10,9 @@
 // fix; TypeScript resolves `import … from "projekt-client"` to the shipped
 // declarations; and Node (with --experimental-wasm-modules, the bundler
 // target's ESM-wasm import) loads the package by name and makes real requests
-// to the test server: a 404 rejects with NotFoundError, a 200 resolves. For
-// the web build (it has inline.js) the Node step imports
-// "projekt-client/inline", whose init() needs no fetch.
+// to the test server: a 404 rejects with NotFoundError, a 200 resolves. It
+// does so for the bundler build's main entry and, in both builds, for
+// "projekt-client/inline" (the .wasm inside the module: no flag, no fetch).
 import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, cpSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -36,13 +36,15 @@ try {
   const files = packed.files.map((f) => f.path).sort();
   console.log(`# ${packed.filename}: ${packed.size} bytes packed, ${packed.unpackedSize} unpacked, ${files.length} files`);
   const web = existsSync(path.join(pkgDir, "inline.js"));
-  const allowed = /^(README\.md|LICENSE[^/]*|package\.json|index\.js|client\.js|forms\.js|index\.d\.ts|inline\.(js|d\.ts)|projekt_client(_bg)?\.(js|d\.ts)|projekt_client_bg\.wasm(\.d\.ts)?|snippets\/[^/]+\/src\/js\/[a-z_]+\.js)$/;
+  const inlineEntry = web ? "inline.js" : "inline/inline.js";
+  const allowed = /^(README\.md|LICENSE[^/]*|package\.json|index\.js|client\.js|forms\.js|index\.d\.ts|(inline\/)?inline\.(js|d\.ts)|inline\/(index\.(js|d\.ts)|client\.js|forms\.js|projekt_client\.js|snippets\/[^/]+\/src\/js\/[a-z_]+\.js)|projekt_client(_bg)?\.(js|d\.ts)|projekt_client_bg\.wasm(\.d\.ts)?|snippets\/[^/]+\/src\/js\/[a-z_]+\.js)$/;
   const stray = files.filter((f) => !allowed.test(f));
   ok(stray.length === 0, `the tarball holds only what a user needs${stray.length ? ` (stray: ${stray.join(", ")})` : ""}`);
   for (const need of ["package.json", "index.js", "client.js", "forms.js", "index.d.ts", "projekt_client_bg.wasm", "README.md"]) {
     ok(files.includes(need), `the tarball has ${need}`);
   }
   ok(files.some((f) => f.endsWith("/runtime.js")), "the tarball has the error classes snippet");
+  ok(files.includes(inlineEntry), `the tarball has the inline entry (${inlineEntry})`);
 
   // 2. package.json paths exist in the tarball.
   const pj = JSON.parse(readFileSync(path.join(pkgDir, "package.json"), "utf8"));
@@ -75,7 +77,7 @@ try {
   const tsc = path.join(ROOT, "node_modules", ".bin", "tsc");
   let tscOut = "";
   try { run(tsc, ["-p", app]); } catch (e) { tscOut = `${e.stdout}${e.stderr}`; }
-  ok(tscOut === "", `tsc type-checks an import of "projekt-client"${tscOut ? `:\n${tscOut}` : ""}`);
+  ok(tscOut === "", `tsc type-checks imports of "projekt-client" and "projekt-client/inline"${tscOut ? `:\n${tscOut}` : ""}`);
 
   // 6. Node loads it by name and talks to the test server.
   const bin = process.env.PROJEKT_TEST_SERVER_BIN || path.join(ROOT, "target", "debug", "projekt-test-server");
@@ -84,17 +86,26 @@ try {
     server.stdout.once("data", (d) => resolve(String(d).trim().replace(/^listening on /, "")));
     server.once("error", reject);
   });
-  let out = "";
-  try {
-    const script = web ? ["use-inline.mjs"] : ["--experimental-wasm-modules", "--no-warnings", "use.mjs"];
-    out = run(process.execPath, [...script, `${base}/s/pack-${Date.now()}`], { cwd: app });
-  } catch (e) {
-    out = `${e.stdout}${e.stderr}`;
+  const use = (args) => {
+    let out = "";
+    try {
+      out = run(process.execPath, [...args, `${base}/s/pack-${Date.now()}`], { cwd: app });
+    } catch (e) {
+      out = `${e.stdout}${e.stderr}`;
+    }
+    const result = (() => { try { return JSON.parse(out.trim().split("\n").pop()); } catch { return null; } })();
+    return { out, result };
+  };
+  // The bundler build's main entry (its .wasm imported as a module), then
+  // "projekt-client/inline" (both builds have it), each by name.
+  const ways = web ? [] : [["projekt-client", ["--experimental-wasm-modules", "--no-warnings", "use.mjs"]]];
+  ways.push(["projekt-client/inline", ["use-inline.mjs"]]);
+  for (const [name, args] of ways) {
+    const { out, result } = use(args);
+    ok(result?.notFound === true, `${name}: a 404 rejects with NotFoundError when imported by name (${out.trim().slice(0, 300)})`);
+    ok(result?.echoMethod === "GET", `${name}: a GET resolves with the parsed body`);
+    ok(result?.classesAreShared === true, `${name}: the error classes exported by name are the ones the client throws`);
   }
-  const result = (() => { try { return JSON.parse(out.trim().split("\n").pop()); } catch { return null; } })();
-  ok(result?.notFound === true, `a 404 rejects with NotFoundError when imported by name${web ? " (projekt-client/inline)" : ""} (${out.trim().slice(0, 300)})`);
-  ok(result?.echoMethod === "GET", "a GET resolves with the parsed body");
-  ok(result?.classesAreShared === true, "the error classes exported by name are the ones the client throws");
 } catch (e) {
   ok(false, `pack check crashed: ${e.stack || e}${e.stderr ? `\n${e.stderr}` : ""}`);
 } finally {
