@@ -370,25 +370,21 @@ async function main() {
   };
 
   // 3a. Start-up: each load in a new browser context (a new renderer process
-  // with an empty HTTP cache, so nothing compiled is reused); the first load
-  // is thrown away. Three ways per round: the package as shipped (dist/web's
-  // five ES modules, fetched unbundled); bundled (the esbuild bundle of step
-  // 1, one module, with the .wasm beside it), as an app ships it; and bundled
-  // with the .wasm's bytes fetched beforehand (as a page that preloads it),
-  // which leaves the package's own work: evaluate, compile, instantiate, construct.
+  // with an empty HTTP cache, so nothing compiled is reused); the first round
+  // is thrown away. The ways: the package as shipped (dist/web's five ES
+  // modules, fetched unbundled); bundled (the esbuild bundle of step 1, one
+  // module, with the .wasm beside it), as an app ships it; bundled with the
+  // .wasm's bytes fetched beforehand (as a page that preloads it), which
+  // leaves the package's own work: evaluate, compile, instantiate, construct;
+  // the inline entry (one module, the .wasm inside); and, for scale, two peers
+  // bundled the same way (no .wasm, no init: import, then create an instance).
+  // A repeat visit loads versioned URLs (`?v=`, which the test server marks
+  // immutable) twice in one context, two kinds: "same" navigates the same tab
+  // again (the renderer keeps its in-memory caches and compiled code), "tab"
+  // opens a new tab after closing the first (only the HTTP disk cache is left).
   const bundle = "/bench/.build/projekt-glue.js";
   const inline = "/bench/.build/projekt-inline.js";
-  // A returning visitor: versioned URLs (`?v=`), which the test server marks
-  // immutable, so the second load of a context takes its files from the
-  // HTTP cache.
   const version = `?v=${Date.now()}`;
-  // The inline entry (one module, the .wasm inside) and, for scale, two
-  // peers bundled the same way (no .wasm, no init: import, then create an
-  // instance), fresh and on a repeat visit.
-  // Two kinds of repeat visit: "same" navigates the same tab again (the
-  // renderer keeps its in-memory caches and compiled code), "tab" opens the
-  // page in a new tab of the same profile after closing the first (only the
-  // HTTP disk cache is left).
   const wasmAt = "/bench/.build/projekt_client_bg.wasm";
   const startupWays = [
     { key: "startup", label: "dist/web as shipped (5 modules)", cfg: {} },

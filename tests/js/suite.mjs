@@ -111,6 +111,21 @@ function checker(label) {
     },
   };
 }
+/** Runs `fn(window)` in a fresh iframe (another realm); the iframe is removed afterwards. */
+async function inIframe(title, fn) {
+  const iframe = document.createElement("iframe");
+  iframe.srcdoc = `<!doctype html><title>${title}</title>`;
+  const loaded = new Promise((r) => iframe.addEventListener("load", r, { once: true }));
+  document.body.append(iframe);
+  try {
+    await loaded;
+    return await fn(iframe.contentWindow);
+  } finally {
+    iframe.remove();
+  }
+}
+/** `import(path)` in the realm `w` (a path on this page's origin). */
+const importIn = (w, path) => w.eval(`import(${JSON.stringify(new URL(path, location.href).href)})`);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const now = () => performance.now();
 
@@ -914,13 +929,7 @@ test("guards: false for DOMException AbortError/TimeoutError, plain Error, null,
 });
 
 test("guards: work across realms (a branded object from an iframe realm)", async () => {
-  const iframe = document.createElement("iframe");
-  iframe.srcdoc = "<!doctype html><title>other realm</title>";
-  const loaded = new Promise((r) => iframe.addEventListener("load", r, { once: true }));
-  document.body.append(iframe);
-  try {
-    await loaded;
-    const w = iframe.contentWindow;
+  await inIframe("other realm", async (w) => {
     const o = w.Object.assign(new w.Error("x"), { name: "ValidationError", kind: "validation", status: 422 });
     o[Symbol.for("projekt-client.error")] = true;
     const c = checker("cross-realm object");
@@ -931,21 +940,13 @@ test("guards: work across realms (a branded object from an iframe realm)", async
     c.eq(P.isHttpError(o), true, "isHttpError");
     c.eq(P.isNotFoundError(o), false, "isNotFoundError");
     c.done();
-  } finally {
-    iframe.remove();
-  }
+  });
 });
 
 test("guards: accept an error thrown by a second copy of the package in another realm (iframe)", async () => {
   const f = fresh();
-  const iframe = document.createElement("iframe");
-  iframe.srcdoc = "<!doctype html><title>second copy</title>";
-  const loaded = new Promise((r) => iframe.addEventListener("load", r, { once: true }));
-  document.body.append(iframe);
-  try {
-    await loaded;
-    const w = iframe.contentWindow;
-    const mod = await w.eval(`import(${JSON.stringify(new URL("/dist/web/index.js", location.href).href)})`);
+  await inIframe("second copy", async (w) => {
+    const mod = await importIn(w, "/dist/web/index.js");
     await mod.default();
     ok(mod.ValidationError !== P.ValidationError, "precondition: the iframe should hold a separate copy of the package");
     const e = await rejects(new mod.Client({ baseUrl: f.baseUrl, retry: false }).get("/status/422"));
@@ -962,22 +963,13 @@ test("guards: accept an error thrown by a second copy of the package in another 
     c.eq(mod.isNotFoundError(mine), true, "the iframe copy's isNotFoundError(our error)");
     c.eq(mod.isHttpError(mine), true, "the iframe copy's isHttpError(our error)");
     c.done();
-  } finally {
-    iframe.remove();
-  }
+  });
 });
 
 test("inline: projekt-client/inline's init() fetches no .wasm, exports what index.js does, and its Client works", async () => {
   const f = fresh();
-  const iframe = document.createElement("iframe");
-  iframe.srcdoc = "<!doctype html><title>inline entry</title>";
-  const loaded = new Promise((r) => iframe.addEventListener("load", r, { once: true }));
-  document.body.append(iframe);
-  try {
-    await loaded;
-    const w = iframe.contentWindow;
-    const at = (p) => JSON.stringify(new URL(p, location.href).href);
-    const mod = await w.eval(`import(${at("/dist/web/inline.js")})`);
+  await inIframe("inline entry", async (w) => {
+    const mod = await importIn(w, "/dist/web/inline.js");
     const c = checker("inline entry");
     const ready = mod.default();
     c.eq(ready instanceof w.Promise, true, "init() returns a promise");
@@ -985,7 +977,7 @@ test("inline: projekt-client/inline's init() fetches no .wasm, exports what inde
     c.eq(mod.initSync(), exports, "initSync() after init() returns the same instance");
     const wasm = w.performance.getEntriesByType("resource").filter((e) => /\.wasm(\?|$)/.test(e.name));
     c.deepEq(wasm.map((e) => e.name), [], "the .wasm files fetched");
-    const full = await w.eval(`import(${at("/dist/web/index.js")})`);
+    const full = await importIn(w, "/dist/web/index.js");
     c.deepEq(Object.keys(mod).sort(), Object.keys(full).sort(), "export names, against index.js");
     c.eq(mod.Client, full.Client, "Client is index.js's own");
     const client = new mod.Client({ baseUrl: f.baseUrl, retry: false });
@@ -995,34 +987,24 @@ test("inline: projekt-client/inline's init() fetches no .wasm, exports what inde
     c.eq(e instanceof mod.ValidationError, true, "instanceof the entry's ValidationError");
     c.eq(e.status, 422, "status");
     c.done();
-  } finally {
-    iframe.remove();
-  }
+  });
 });
 
 test("inline: without Uint8Array.fromBase64 (Firefox < 133, Safari < 18.2) the entry decodes its .wasm through atob", async () => {
   const f = fresh();
-  const iframe = document.createElement("iframe");
-  iframe.srcdoc = "<!doctype html><title>inline entry, atob</title>";
-  const loaded = new Promise((r) => iframe.addEventListener("load", r, { once: true }));
-  document.body.append(iframe);
-  try {
-    await loaded;
-    const w = iframe.contentWindow;
+  await inIframe("inline entry, atob", async (w) => {
     delete w.Uint8Array.fromBase64;
     let atobCalls = 0;
     const atob = w.atob;
     w.atob = (s) => (atobCalls++, atob.call(w, s));
-    const mod = await w.eval(`import(${JSON.stringify(new URL("/dist/web/inline.js", location.href).href)})`);
+    const mod = await importIn(w, "/dist/web/inline.js");
     await mod.default();
     const c = checker("inline entry through atob");
     c.eq(atobCalls, 1, "atob calls");
     const e = await rejects(new mod.Client({ baseUrl: f.baseUrl, retry: false }).get("/status/404"), "a 404");
     c.eq(mod.isNotFoundError(e), true, "isNotFoundError");
     c.done();
-  } finally {
-    iframe.remove();
-  }
+  });
 });
 
 // ============================================================ token secrecy

@@ -1,14 +1,5 @@
 // Loaded by tests/pack/check.mjs from a project that installed the packed tarball.
-import { Client, NotFoundError, isNotFoundError, isProjektError } from "projekt-client";
+import * as entry from "projekt-client";
+import { exercise } from "./exercise.mjs";
 
-const client = new Client({ baseUrl: process.argv[2], retry: false });
-let notFound = false;
-let classesAreShared = false;
-try {
-  await client.get("/status/404");
-} catch (e) {
-  notFound = isNotFoundError(e) && e.status === 404;
-  classesAreShared = e instanceof NotFoundError && isProjektError(e);
-}
-const echo = await client.get("/echo");
-console.log(JSON.stringify({ notFound, classesAreShared, echoMethod: echo?.method }));
+await exercise(entry, process.argv[2]);
