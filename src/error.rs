@@ -78,11 +78,29 @@ impl Error {
         }
     }
 
-    /// Sets the request the error belongs to.
+    /// Sets the request the error belongs to; any token in the URL (a query
+    /// value, a path segment) is shown as `[redacted]`.
     pub fn with_request(mut self, method: &str, url: &str) -> Error {
         self.method = method.to_owned();
-        self.url = url.to_owned();
+        self.url = crate::redact::redact_tokens(url).into_owned();
         self
+    }
+
+    /// The error for a redirect, which the client does not follow: fetch runs
+    /// with `redirect: "manual"`, so the answer is opaque (its status and
+    /// `Location` unreadable) and nothing went to the redirect's target. An
+    /// `HttpError` (the 3xx row) with status 0, as the browser reports it.
+    ///
+    /// ```
+    /// let e = projekt_client::Error::redirect();
+    /// assert_eq!((e.kind(), e.status()), (projekt_client::Kind::Http, 0));
+    /// ```
+    pub fn redirect() -> Error {
+        Error::new(
+            Kind::Http,
+            0,
+            "projekt-client: the server answered with a redirect, which is not followed (the token and the request stay under baseUrl); point baseUrl at where the API answers",
+        )
     }
 
     /// An error for input the client refused before sending anything (a bad

@@ -71,8 +71,10 @@ pub mod json;
 mod num;
 pub mod pagination;
 pub mod ratelimit;
+pub mod redact;
 pub mod request;
 pub mod retry;
+pub mod scope;
 pub mod status;
 mod text;
 

@@ -72,7 +72,9 @@ pub fn validate_org_id(org_id: &str) -> Result<(), ConfigError> {
     }
 }
 
-/// A validated base URL: absolute http(s), without a trailing slash, query or fragment.
+/// A validated base URL: absolute http(s), without a trailing slash, query or
+/// fragment; its origin as the browser reads it (lower case, no default
+/// port) and its path with dot segments resolved.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BaseUrl {
     url: String,
@@ -82,14 +84,19 @@ pub struct BaseUrl {
 }
 
 impl BaseUrl {
-    /// Parses and checks `baseUrl`.
+    /// Parses and checks `baseUrl`. The host is judged as the WHATWG parser
+    /// reads it: a `\` (which the browser reads as `/`) and anything it
+    /// would decode or map in a host (`%`, non-ASCII, `@`) are refused, so the
+    /// host checked here is the host the browser connects to.
     ///
     /// ```
     /// use projekt_client::request::BaseUrl;
     /// let base = BaseUrl::parse("https://api.example.test/v1/").unwrap();
     /// assert_eq!(base.as_str(), "https://api.example.test/v1");
+    /// assert_eq!(BaseUrl::parse("HTTP://Host:080/a/./b/../c").unwrap().as_str(), "http://host/a/c");
     /// assert!(BaseUrl::parse("/v1").is_err());
     /// assert!(BaseUrl::parse("ftp://x").is_err());
+    /// assert!(BaseUrl::parse("http://evil.example\\.localhost/v1").is_err());
     /// ```
     pub fn parse(input: &str) -> Result<BaseUrl, ConfigError> {
         let s = input.trim_ascii();
@@ -115,19 +122,56 @@ impl BaseUrl {
         {
             return refuse("projekt-client: baseUrl must not contain whitespace");
         }
+        if s.contains('\\') {
+            // The browser reads `\` as `/`: `http://evil.example\.localhost`
+            // is evil.example. Nobody means one in a base URL.
+            return refuse("projekt-client: baseUrl must not contain a backslash");
+        }
         let rest = &s[scheme_len..];
         let (authority, path) = text::split_at_any(rest, b"/?#");
-        if authority.is_empty() || text::pos(authority, b"@").is_some() {
-            return refuse("projekt-client: baseUrl must name a host (and no user:password@)");
-        }
-        let path = text::trim_end(text::before(path, b"?#"), b"/");
         let host = host_of(authority);
-        let loopback = is_loopback_host(&host);
-        let origin = crate::text::concat(&[&lower[..scheme_len], &authority.to_ascii_lowercase()]);
+        // `host_of` keeps the authority's length, so what follows is the port.
+        let port = match authority.get(host.len()..).unwrap_or("").strip_prefix(':') {
+            None if authority.len() == host.len() => None,
+            Some("") => None,
+            Some(p) if p.bytes().all(|b| b.is_ascii_digit()) => {
+                match text::trim_start(p, b"0").parse::<u16>() {
+                    Ok(n) => Some(n),
+                    Err(_) if p.bytes().all(|b| b == b'0') => Some(0),
+                    Err(_) => return refuse("projekt-client: baseUrl has a port above 65535"),
+                }
+            }
+            _ => return refuse("projekt-client: baseUrl must name a host (and no user:password@)"),
+        };
+        let plain_host = host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-' || b == b'_');
+        let ipv6 = host.len() > 2
+            && host.starts_with('[')
+            && host.ends_with(']')
+            && host[1..host.len() - 1]
+                .bytes()
+                .all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.');
+        if host.is_empty() || !(plain_host || ipv6) {
+            return refuse(
+                "projekt-client: baseUrl must name a plain host (ASCII letters, digits, dots, hyphens, or an [IPv6] literal; no user:password@, no %-escapes)",
+            );
+        }
+        let default_port = if https { 443 } else { 80 };
+        let mut origin = crate::text::concat(&[&lower[..scheme_len], &host]);
+        if let Some(p) = port.filter(|p| *p != default_port) {
+            origin.push(':');
+            text::push_u64(&mut origin, p.into());
+        }
+        let path = text::before(path, b"?#");
+        let Some(path) = crate::scope::resolve(path) else {
+            return refuse("projekt-client: baseUrl's path must not hold an encoded \"..\" step");
+        };
+        let path = text::trim_end(&path, b"/");
         Ok(BaseUrl {
             origin_len: origin.len(),
             url: crate::text::concat(&[&origin, path]),
-            loopback,
+            loopback: is_loopback_host(&host),
             https,
         })
     }
@@ -142,6 +186,11 @@ impl BaseUrl {
         &self.url[..self.origin_len]
     }
 
+    /// The base path: `""` or `/a/b`, without a trailing slash.
+    pub fn path(&self) -> &str {
+        &self.url[self.origin_len..]
+    }
+
     /// Whether a token may be sent here: over https, or plain http to this
     /// machine (`localhost`, `*.localhost`, a dotted-quad `127.a.b.c`,
     /// `[::1]`; not `127.evil.example`).
@@ -149,27 +198,45 @@ impl BaseUrl {
         self.https || self.loopback
     }
 
-    /// Joins a request path onto the base. `path` may start with `/` or not.
-    /// An absolute URL is accepted only inside the base (pagination `Link`
-    /// headers), so a token is never sent to another origin.
+    /// Joins a request path onto the base and returns the URL to send, as the
+    /// browser will read it ([`crate::scope`]): on the base URL's origin and
+    /// under its path, or a refusal. `path` may start with `/` or not; an
+    /// absolute URL (a pagination `Link`, a `next` URL) must name the base
+    /// URL's origin exactly. Control characters are refused (the browser
+    /// would drop a tab or newline and so join `.` and `.` into `..`).
     ///
     /// ```
     /// use projekt_client::request::BaseUrl;
     /// let base = BaseUrl::parse("https://api.test/v1").unwrap();
     /// assert_eq!(base.join("/issues/7").unwrap(), "https://api.test/v1/issues/7");
     /// assert_eq!(base.join("issues").unwrap(), "https://api.test/v1/issues");
+    /// assert_eq!(base.join("a/../issues").unwrap(), "https://api.test/v1/issues");
+    /// assert!(base.join("../x").is_err());
+    /// assert!(base.join("%2e%2e/x").is_err());
+    /// assert!(base.join("https://api.test/v1/../outside").is_err());
     /// assert!(base.join("https://evil.test/v1/x").is_err());
     /// ```
     pub fn join(&self, path: &str) -> Result<String, ConfigError> {
-        let lower_prefix: String = path
-            .chars()
-            .take(8)
-            .collect::<String>()
+        if path.bytes().any(|b| b.is_ascii_control()) {
+            return refuse("projekt-client: path must not contain control characters");
+        }
+        // The parser trims trailing spaces off the whole URL, and this end of
+        // the URL is the path's.
+        let sep = if path.is_empty() || path.starts_with(['/', '?', '#']) {
+            ""
+        } else {
+            "/"
+        };
+        let path = text::trim_end(path, b" ");
+        let head = path
+            .as_bytes()
+            .get(..8)
+            .unwrap_or(path.as_bytes())
             .to_ascii_lowercase();
-        if lower_prefix.starts_with("http://")
-            || lower_prefix.starts_with("https://")
-            || path.starts_with("//")
-        {
+        let absolute =
+            path.starts_with("//") || head.starts_with(b"http://") || head.starts_with(b"https://");
+        let joined;
+        let rest = if absolute {
             let origin = self.origin();
             let same_origin = path.len() >= origin.len()
                 && path.is_char_boundary(origin.len())
@@ -178,30 +245,45 @@ impl BaseUrl {
                     path.as_bytes().get(origin.len()),
                     None | Some(b'/' | b'?' | b'#')
                 );
-            let base_path = &self.url[self.origin_len..];
-            if same_origin
-                && path[origin.len()..].starts_with(base_path)
-                && matches!(
-                    path.as_bytes().get(self.url.len()),
-                    None | Some(b'/' | b'?' | b'#')
-                )
-            {
-                return Ok(crate::text::concat(&[&self.url, &path[self.url.len()..]]));
+            if !same_origin {
+                return Err(self.outside(path, None));
             }
-            return refuse("projekt-client: an absolute URL must point inside baseUrl");
-        }
-        if path.bytes().any(|b| b.is_ascii_control()) {
-            return refuse("projekt-client: path must not contain control characters");
-        }
-        if path.is_empty() {
-            return Ok(self.url.clone());
-        }
-        let sep = if path.starts_with(['/', '?', '#']) {
-            ""
+            &path[origin.len()..]
         } else {
-            "/"
+            joined = crate::text::concat(&[self.path(), sep, path]);
+            &joined
         };
-        Ok(crate::text::concat(&[&self.url, sep, path]))
+        match crate::scope::resolve(rest) {
+            Some(resolved) if crate::scope::is_under(&resolved, self.path()) => {
+                Ok(crate::text::concat(&[self.origin(), &resolved]))
+            }
+            resolved => Err(self.outside(path, resolved.as_deref())),
+        }
+    }
+
+    /// The refusal for a path that leaves the base URL: it names the input
+    /// and where it resolves, with any token in them redacted.
+    fn outside(&self, input: &str, resolved: Option<&str>) -> ConfigError {
+        use crate::redact::redact_tokens;
+        let mut m = String::from("projekt-client: refused to send a request outside baseUrl ");
+        m.push_str(&self.url);
+        m.push_str(": \"");
+        let shown: String = input.chars().take(200).collect();
+        m.push_str(&redact_tokens(&shown));
+        m.push('"');
+        match resolved {
+            Some(r) => {
+                m.push_str(" resolves to ");
+                let r: String = crate::text::before(r, b"?#").chars().take(200).collect();
+                m.push_str(&redact_tokens(&r));
+            }
+            None if input.contains('%') => {
+                m.push_str(" holds an encoded \"..\" step a server would climb with");
+            }
+            None => m.push_str(" names another origin"),
+        }
+        m.push_str(" (the token is only sent under baseUrl)");
+        ConfigError(m)
     }
 }
 
@@ -532,6 +614,112 @@ mod tests {
     }
 
     #[test]
+    fn no_path_leaves_the_base_path_or_origin() {
+        let b = BaseUrl::parse("http://127.0.0.1:4000/s/x/v1").unwrap();
+        for escape in [
+            "../x",
+            "/../x",
+            "%2e%2e/x",
+            "%2E%2E/%2e%2e/x",
+            ".%2e/x",
+            "a/../../x",
+            "..\\x",
+            "\\..\\..\\x",
+            "..",
+            "..%2Fx",
+            "http://127.0.0.1:4000/s/x/v1/../outside",
+            "http://127.0.0.1:4000/s/x/v1/%2e%2e/outside",
+            "http://127.0.0.1:4000/s/x/v1\\..\\outside",
+            "http://127.0.0.1:4000/s/x/v1x",
+            "http://127.0.0.1:4000\\@127.0.0.2:9/s/x/v1",
+            "http://127.0.0.1:4000@127.0.0.2:9/s/x/v1",
+            "http://127.0.0.1:40000/s/x/v1",
+            "//127.0.0.2:9/x",
+            "https://127.0.0.1:4000/s/x/v1",
+            "../x ",
+        ] {
+            let e = b.join(escape).expect_err(escape);
+            assert!(e.0.contains("outside baseUrl"), "{escape}: {}", e.0);
+        }
+        assert!(b.join("x/\t../../y").is_err());
+        assert!(b.join("x/.\n./../y").is_err());
+        // Look like another host, but the browser reads them as paths on the API's origin.
+        for (path, want) in [
+            (
+                "\\\\127.0.0.2:9/x",
+                "http://127.0.0.1:4000/s/x/v1///127.0.0.2:9/x",
+            ),
+            (
+                "/\\127.0.0.2:9/x",
+                "http://127.0.0.1:4000/s/x/v1//127.0.0.2:9/x",
+            ),
+            (
+                "http:127.0.0.2/x",
+                "http://127.0.0.1:4000/s/x/v1/http:127.0.0.2/x",
+            ),
+            (
+                "http:\\\\127.0.0.2/x",
+                "http://127.0.0.1:4000/s/x/v1/http://127.0.0.2/x",
+            ),
+            ("a/./b/../c", "http://127.0.0.1:4000/s/x/v1/a/c"),
+            (
+                "http://127.0.0.1:4000/s/x/v1/a/../b?c=/../..",
+                "http://127.0.0.1:4000/s/x/v1/b?c=/../..",
+            ),
+            ("x/..", "http://127.0.0.1:4000/s/x/v1/"),
+        ] {
+            assert_eq!(b.join(path).unwrap(), want, "{path}");
+        }
+    }
+
+    #[test]
+    fn a_refusal_names_the_path_but_never_a_token() {
+        let b = BaseUrl::parse("https://api.test/v1").unwrap();
+        let e = b.join("../pjk_live_secret/x").unwrap_err().0;
+        assert!(
+            !e.contains("pjk_live_secret") && e.contains("[redacted]"),
+            "{e}"
+        );
+        assert!(e.contains("resolves to /[redacted]/x"), "{e}");
+        let e = b
+            .join("https://evil.test/?t=pjk_live_secret")
+            .unwrap_err()
+            .0;
+        assert!(!e.contains("secret") && e.contains("another origin"), "{e}");
+    }
+
+    #[test]
+    fn the_base_host_is_the_host_the_browser_connects_to() {
+        for bad in [
+            "http://evil.example\\.localhost/v1",
+            "http://evil.example%2elocalhost/v1",
+            "http://127.0.0.1%2f@evil/v1",
+            "http://ex\u{e4}mple.localhost/v1",
+            "http://localhost:99999/v1",
+            "http://localhost:8o/v1",
+            "https://[::1/v1",
+        ] {
+            assert!(BaseUrl::parse(bad).is_err(), "{bad}");
+        }
+        let b = BaseUrl::parse("HTTP://LocalHost:0080/a/./b/%2e%2e/c/").unwrap();
+        assert_eq!(b.as_str(), "http://localhost/a/c");
+        assert_eq!(b.origin(), "http://localhost");
+        assert_eq!(b.path(), "/a/c");
+        assert_eq!(
+            BaseUrl::parse("https://h:443").unwrap().as_str(),
+            "https://h"
+        );
+        assert_eq!(
+            BaseUrl::parse("https://h:8443/").unwrap().as_str(),
+            "https://h:8443"
+        );
+        assert_eq!(
+            BaseUrl::parse("http://[::1]:9/v1").unwrap().origin(),
+            "http://[::1]:9"
+        );
+    }
+
+    #[test]
     fn query_encoding() {
         let pairs = vec![
             ("q".to_string(), "ünï cödé & more=1".to_string()),
@@ -576,7 +764,14 @@ mod tests {
                 let _ = b.join(&t);
             }
             let base = BaseUrl::parse("https://api.test/v1").unwrap();
-            let _ = base.join(&t);
+            if let Ok(url) = base.join(&t) {
+                // Whatever was accepted is under the base, and the browser
+                // has nothing left to resolve in it.
+                let rest = url.strip_prefix("https://api.test").unwrap_or("-");
+                proptest::prop_assert!(crate::scope::is_under(rest, "/v1"), "{} from {:?}", url, t);
+                let again = crate::scope::resolve(rest);
+                proptest::prop_assert_eq!(again.as_deref(), Some(rest));
+            }
             let enc = encode_component(&t);
             proptest::prop_assert!(enc.bytes().all(|b| b.is_ascii_graphic()));
         }

@@ -130,6 +130,11 @@ pub(crate) fn trim_end<'a>(s: &'a str, set: &[u8]) -> &'a str {
     &s[..s.bytes().rposition(|c| !is_in(c, set)).map_or(0, |i| i + 1)]
 }
 
+/// `s` without the bytes in `set` at its start, as `s.trim_start_matches([..])`.
+pub(crate) fn trim_start<'a>(s: &'a str, set: &[u8]) -> &'a str {
+    &s[s.bytes().position(|c| !is_in(c, set)).unwrap_or(s.len())..]
+}
+
 /// `s` without the bytes in `set` at either end, as `s.trim_matches([..])`.
 pub(crate) fn trim<'a>(s: &'a str, set: &[u8]) -> &'a str {
     let s = trim_end(s, set);

@@ -19,8 +19,8 @@
 use libfuzzer_sys::fuzz_target;
 use projekt_client::cache::{cache_key, partition_key, Cache, CacheOptions};
 use projekt_client::request::{
-    append_query, encode_component, normalise_method, path_of, set_query_param,
-    validate_org_id, validate_token, BaseUrl,
+    append_query, encode_component, normalise_method, path_of, set_query_param, validate_org_id,
+    validate_token, BaseUrl,
 };
 use projekt_fuzz::{constant_message, line, lines};
 
@@ -59,7 +59,11 @@ fn check_encode(s: &str) {
     assert!(e
         .bytes()
         .all(|b| b.is_ascii_alphanumeric() || b"-_.!~*'()%".contains(&b)));
-    assert_eq!(percent_decode(&e).as_deref(), Some(s.as_bytes()), "{s:?} -> {e}");
+    assert_eq!(
+        percent_decode(&e).as_deref(),
+        Some(s.as_bytes()),
+        "{s:?} -> {e}"
+    );
 }
 
 fn percent_decode(s: &str) -> Option<Vec<u8>> {
@@ -79,6 +83,33 @@ fn percent_decode(s: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
+/// Decodes the `%XX` escapes that are well formed and keeps the rest, as a
+/// lenient server would.
+fn lenient_decode(s: &str) -> Vec<u8> {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = b
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok());
+        match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+            Some(v)
+                if b[i] == b'%'
+                    && hex.is_some_and(|h| h.bytes().all(|c| c.is_ascii_hexdigit())) =>
+            {
+                out.push(v);
+                i += 3;
+            }
+            _ => {
+                out.push(b[i]);
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
 fn is_loopback(host: &url::Host<&str>) -> bool {
     match host {
         url::Host::Domain(d) => *d == "localhost" || d.ends_with(".localhost"),
@@ -91,17 +122,22 @@ fn check_base(input: &str, path: &str) {
     let base = match BaseUrl::parse(input) {
         Ok(b) => b,
         Err(e) => {
-            constant_message("BaseUrl::parse", &e.0, 8);
+            constant_message("BaseUrl::parse", &e.0, 10);
             return;
         }
     };
     let s = base.as_str();
     assert!(s.len() <= input.len(), "{input:?} -> {s:?}");
-    assert!(s.starts_with("http://") || s.starts_with("https://"), "{s:?}");
+    assert!(
+        s.starts_with("http://") || s.starts_with("https://"),
+        "{s:?}"
+    );
     assert!(s.starts_with(base.origin()));
     assert!(!s.contains(['?', '#']) && !s.ends_with('/'), "{s:?}");
     assert!(!base.origin().contains('@'));
-    assert!(!s.bytes().any(|b| b.is_ascii_whitespace() || b.is_ascii_control()));
+    assert!(!s
+        .bytes()
+        .any(|b| b.is_ascii_whitespace() || b.is_ascii_control()));
     assert!(base.origin().len() > "https://".len() - 1);
     // Parsing its own output changes nothing.
     assert_eq!(BaseUrl::parse(s).as_ref(), Ok(&base), "{input:?}");
@@ -112,7 +148,10 @@ fn check_base(input: &str, path: &str) {
         // A token goes over plain http only to this machine.
         if base.is_secure_for_tokens() && u.scheme() == "http" {
             let host = u.host().expect("http URLs have a host");
-            assert!(is_loopback(&host), "token allowed over http to {host} ({s:?})");
+            assert!(
+                is_loopback(&host),
+                "token allowed over http to {host} ({s:?})"
+            );
         }
     }
 
@@ -121,7 +160,10 @@ fn check_base(input: &str, path: &str) {
             // Textually inside the base.
             assert!(joined.starts_with(s), "{s:?} + {path:?} = {joined:?}");
             assert!(
-                matches!(joined.as_bytes().get(s.len()), None | Some(b'/' | b'?' | b'#')),
+                matches!(
+                    joined.as_bytes().get(s.len()),
+                    None | Some(b'/' | b'?' | b'#')
+                ),
                 "{s:?} + {path:?} = {joined:?}"
             );
             assert!(joined.len() <= s.len() + path.len() + 1);
@@ -134,20 +176,94 @@ fn check_base(input: &str, path: &str) {
                     u.origin(),
                     "{s:?} + {path:?} = {joined:?} goes to {j}"
                 );
+                // Under the base path, as the browser reads both.
+                let bp = u.path().trim_end_matches('/');
+                assert!(
+                    j.path() == bp || j.path().starts_with(&format!("{bp}/")) || bp.is_empty(),
+                    "{s:?} + {path:?} = {joined:?} has the path {}",
+                    j.path()
+                );
+                // And the path the browser would have made of the plain join.
+                if let Some(naive) = naive_join(s, path) {
+                    assert_eq!(j.path(), naive.path(), "{s:?} + {path:?} = {joined:?}");
+                }
             }
         }
         Err(e) => {
-            constant_message("BaseUrl::join", &e.0, 4);
-            let lower = path.to_ascii_lowercase();
-            let absolute = lower.starts_with("http://")
-                || lower.starts_with("https://")
-                || path.starts_with("//");
-            assert!(
-                absolute || path.bytes().any(|b| b.is_ascii_control()),
-                "refused relative path {path:?}"
+            // The refusal names the path, never a token in it.
+            // (The base URL it names is the caller's own, not a token.)
+            let told = e.0.replace(s, "");
+            assert_eq!(
+                projekt_client::redact::redact_tokens(&told),
+                told,
+                "{:?}",
+                e.0
             );
+            if e.0.contains("outside baseUrl") {
+                // The browser would have gone elsewhere, or a decoding server would.
+                // (An absolute URL must spell the origin as the base does:
+                // `http://h:80/` for `http://h` is refused though the
+                // browser would go to the same place.)
+                let lower = path.to_ascii_lowercase();
+                let absolute = lower.starts_with("http://")
+                    || lower.starts_with("https://")
+                    || path.starts_with("//");
+                let naive = if absolute { None } else { naive_join(s, path) };
+                if let (Some(u), Some(naive)) = (&whatwg, naive) {
+                    let bp = u.path().trim_end_matches('/');
+                    let under = naive.origin() == u.origin()
+                        && (naive.path() == bp || naive.path().starts_with(&format!("{bp}/")));
+                    let decoded_climb = naive.path().split('/').any(|seg| {
+                        lenient_decode(seg)
+                            .split(|&c| c == b'/' || c == b'\\')
+                            .any(|p| p == b"..")
+                    });
+                    assert!(
+                        !under || decoded_climb,
+                        "refused {path:?}, which the browser reads as {naive}"
+                    );
+                }
+            } else {
+                constant_message("BaseUrl::join", &e.0, 1);
+                assert!(
+                    path.bytes().any(|b| b.is_ascii_control()),
+                    "refused {path:?}: {}",
+                    e.0
+                );
+            }
         }
     }
+}
+
+/// What the browser makes of the path appended as text (`None` for an
+/// absolute URL, which is not appended, or a string it rejects).
+fn naive_join(base: &str, path: &str) -> Option<url::Url> {
+    let lower = path.to_ascii_lowercase();
+    if lower.starts_with("http://") || lower.starts_with("https://") || path.starts_with("//") {
+        return url::Url::parse(path).ok();
+    }
+    let sep = if path.is_empty() || path.starts_with(['/', '?', '#']) {
+        ""
+    } else {
+        "/"
+    };
+    let joined = format!("{base}{sep}{path}");
+    // The `url` crate (2.5.8) keeps a drive-letter-like segment (`x:`,
+    // `x|`) that a `..` should remove in an http URL, where browsers and
+    // the WHATWG spec remove it (`new URL("http://h/a/x:/../b")` is
+    // `http://h/a/b` in Node and Chromium): no oracle for those.
+    let path_part = joined[joined.find("://").map_or(0, |i| i + 3)..]
+        .split(['?', '#'])
+        .next()
+        .unwrap_or("");
+    let quirk = path_part.split(['/', '\\']).any(|seg| {
+        let b = seg.as_bytes();
+        b.len() == 2 && b[0].is_ascii_alphabetic() && (b[1] == b':' || b[1] == b'|')
+    });
+    if quirk {
+        return None;
+    }
+    url::Url::parse(&joined).ok()
 }
 
 fn query_pairs(url: &str) -> Vec<&str> {
@@ -188,7 +304,10 @@ fn check_append(url: &str, pairs: &[(String, String)]) {
 fn check_set_param(url: &str, name: &str, value: &str) {
     let out = set_query_param(url, name, value);
     let encoded = encode_component(name);
-    assert!(out.len() <= url.len() + 3 * (name.len() + value.len()) + 2, "{out:?}");
+    assert!(
+        out.len() <= url.len() + 3 * (name.len() + value.len()) + 2,
+        "{out:?}"
+    );
     let fragment = url.find('#').map_or("", |i| &url[i..]);
     assert!(out.ends_with(fragment));
     let pairs = query_pairs(&out);
@@ -216,8 +335,14 @@ fn check_cache_key(url: &str) {
     let no_frag = url.split('#').next().unwrap();
     if let Some((base, q)) = no_frag.split_once('?') {
         let params: Vec<&str> = q.split('&').filter(|p| !p.is_empty()).collect();
-        let names: Vec<&str> = params.iter().map(|p| p.split('=').next().unwrap()).collect();
-        let distinct = names.iter().enumerate().all(|(i, n)| !names[..i].contains(n));
+        let names: Vec<&str> = params
+            .iter()
+            .map(|p| p.split('=').next().unwrap())
+            .collect();
+        let distinct = names
+            .iter()
+            .enumerate()
+            .all(|(i, n)| !names[..i].contains(n));
         if distinct && params.len() > 1 {
             let reversed: Vec<&str> = params.iter().rev().copied().collect();
             let other = format!("{base}?{}", reversed.join("&"));
@@ -260,7 +385,10 @@ fn check_partition(token: &str, org: &str) {
     let anon = partition_key(None, Some(org));
     assert_ne!(with, anon);
     assert_eq!(with, partition_key(Some(token), Some(org)));
-    assert_ne!(partition_key(Some(token), None), partition_key(Some(token), Some(org)));
+    assert_ne!(
+        partition_key(Some(token), None),
+        partition_key(Some(token), Some(org))
+    );
     // The token never sits in the key (a digest stands for it).
     if token.len() > 34 && !org.contains(token) {
         assert!(!with.contains(token));
@@ -276,7 +404,10 @@ fn check_cache_ops(ls: &[String]) {
         max_entries: 4,
         max_bytes: 100,
     });
-    let parts = [partition_key(Some("pjk_a"), None), partition_key(None, None)];
+    let parts = [
+        partition_key(Some("pjk_a"), None),
+        partition_key(None, None),
+    ];
     for (i, l) in ls.iter().enumerate().take(32) {
         let p = &parts[i % 2];
         let size = l.len() % 64;
@@ -296,6 +427,11 @@ fn check_cache_ops(ls: &[String]) {
                 assert!(c.get(p, l).is_none());
             }
         }
-        assert!(c.len() <= 4 && c.bytes() <= 100, "{} {}", c.len(), c.bytes());
+        assert!(
+            c.len() <= 4 && c.bytes() <= 100,
+            "{} {}",
+            c.len(),
+            c.bytes()
+        );
     }
 }

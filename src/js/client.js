@@ -45,6 +45,14 @@ const PLAIN = ["GET", "POST", "PUT", "PATCH", "DELETE"];
 const NETWORK = 0;
 const TIMEOUT = 1;
 
+
+/**
+ * A URL as the client reports it (errors, `onRetry`, pages): any token in it
+ * redacted by `Core.shown`. Only a URL that could hold one crosses.
+ */
+const showUrl = (url) => (/pjk|%/i.test(url) ? Core.shown(url) : url);
+const shown = (ctx) => (ctx.shown ??= showUrl(ctx.url));
+
 const typeError = (message) => new TypeError("projekt-client: " + message);
 const absent = (v) => v === undefined || v === null;
 const isObject = (v) => typeof v === "object" && v !== null;
@@ -225,7 +233,7 @@ function cancel(res) {
 }
 
 function aborted(ctx, attempts, reason, delays) {
-  return makeError("aborted", 0, "projekt-client: the request was aborted", ctx.method, ctx.url, attempts, {
+  return makeError("aborted", 0, "projekt-client: the request was aborted", ctx.method, shown(ctx), attempts, {
     cause: reason,
     delays: delays.slice(),
   });
@@ -388,7 +396,7 @@ export class Client {
             url, text("next_cursor"), text("next"), num("current_page", "page"),
             num("last_page", "total_pages"), headersOf(resp).get("link"), items.length,
           );
-          yield { data: items, meta, url };
+          yield { data: items, meta, url: showUrl(url) };
         }
       } finally {
         walk.free();
@@ -635,6 +643,11 @@ export class Client {
       const outcome = await this.#attempt(ctx, timeout, caching);
       if (outcome.aborted) throw aborted(ctx, attempts, outcome.reason, delays);
       const res = outcome.res;
+      if (res && (res.redirected || res.type === "opaqueredirect")) {
+        cancel(res);
+        // Status 0 (an opaque redirect's): nothing of its answer is read.
+        throw await this.#readError(ctx, { headers: new Headers() }, 0, attempts, delays, null, null);
+      }
       if (!res) {
         const delay = core.decide(ctx.method, hasKey, outcome.failure, attempts, null, null, Date.now(), Math.random());
         if (delay >= 0) {
@@ -646,7 +659,7 @@ export class Client {
         const message = timedOut
           ? `projekt-client: request timed out after ${Math.round(timeout || 0)} ms`
           : `projekt-client: network error, no response from ${core.origin}`;
-        throw makeError(timedOut ? "timeout" : "network", 0, message, ctx.method, ctx.url, attempts, {
+        throw makeError(timedOut ? "timeout" : "network", 0, message, ctx.method, shown(ctx), attempts, {
           cause: outcome.cause,
           delays,
         });
@@ -731,6 +744,10 @@ export class Client {
     }
     if (this.#org !== undefined && !headers.has("x-org-id")) headers.set("X-Org-Id", this.#org);
     if (ctx.body !== undefined) init.body = ctx.body;
+    // Redirects (src/scope.rs, `may_follow_redirects`): a request that
+    // carries the token, an org or a body is never followed (the browser
+    // would carry them to a place no one checked); any redirect is refused (#run).
+    if (ctx.body !== undefined || headers.has("authorization") || headers.has("x-org-id")) init.redirect = "manual";
     const timer = timeout === undefined ? undefined : AbortSignal.timeout(Math.max(Math.ceil(timeout), 1));
     const signal = ctx.signal && timer ? AbortSignal.any([ctx.signal, timer]) : ctx.signal || timer;
     if (signal) init.signal = signal;
@@ -764,14 +781,14 @@ export class Client {
     const extra = { cause, delays };
     if (cause instanceof SyntaxError) {
       const message = `projekt-client: the ${status} response body is not valid JSON`;
-      return makeError("decode", status, message, ctx.method, ctx.url, attempts, extra);
+      return makeError("decode", status, message, ctx.method, shown(ctx), attempts, extra);
     }
     if (ctx.signal && ctx.signal.aborted) return aborted(ctx, attempts, ctx.signal.reason, delays);
     const name = get(cause, "name");
     return name === "TimeoutError" || name === "AbortError"
-      ? makeError("timeout", 0, "projekt-client: the response body timed out", ctx.method, ctx.url, attempts, extra)
+      ? makeError("timeout", 0, "projekt-client: the response body timed out", ctx.method, shown(ctx), attempts, extra)
       : makeError("network", 0, "projekt-client: the connection failed while reading the response body",
-          ctx.method, ctx.url, attempts, extra);
+          ctx.method, shown(ctx), attempts, extra);
   }
 
   /** The typed error for an error status, from its (untrusted) body. */
@@ -784,7 +801,7 @@ export class Client {
     const type = headers.get("content-type");
     const isJson = type === null || type.toLowerCase().includes("json");
     let parsed;
-    if (!tooBig && isJson && ctx.method !== "HEAD") {
+    if (!tooBig && isJson && status !== 0 && ctx.method !== "HEAD") {
       try {
         const token = this.#token;
         if (!token && size > 0) {
@@ -817,7 +834,7 @@ export class Client {
     if (parsed !== undefined) o.data = parsed;
     o.headers = headers;
     o.delays = delays.slice();
-    return makeError(o.kind, status, o.message, ctx.method, ctx.url, attempts, o);
+    return makeError(o.kind, status, o.message, ctx.method, shown(ctx), attempts, o);
   }
 
   /** Tells `onRetry`, then sleeps (abortable). */
@@ -830,7 +847,7 @@ export class Client {
         reason: Core.reason(failure),
         status,
         method: ctx.method,
-        url: ctx.url,
+        url: shown(ctx),
       };
       try {
         onRetry.call(null, info); // a throwing callback must not break the request
@@ -855,7 +872,7 @@ export class Client {
 
   #timeoutError(ctx, attempts, delays) {
     const message = `projekt-client: request exceeded totalTimeoutMs (${this.#total} ms)`;
-    return makeError("timeout", 0, message, ctx.method, ctx.url, attempts, { delays: delays.slice() });
+    return makeError("timeout", 0, message, ctx.method, shown(ctx), attempts, { delays: delays.slice() });
   }
 
   /** Asks `onUnauthorized` for a fresh token; concurrent 401s share one call. */

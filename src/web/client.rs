@@ -19,7 +19,10 @@ use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortSignal, Headers, RequestCache, RequestCredentials, RequestInit};
+use web_sys::{
+    AbortSignal, Headers, RequestCache, RequestCredentials, RequestInit, RequestRedirect,
+    ResponseType,
+};
 
 /// Error bodies larger than this are not parsed: an envelope is small, and a
 /// proxy's multi-megabyte page must not stall the page.
@@ -638,6 +641,15 @@ impl Client {
                     err.cause = cause;
                     return Err(err);
                 }
+                Attempt::Response(r)
+                    if r.redirected() || r.type_() == ResponseType::Opaqueredirect =>
+                {
+                    cancel_body(&r);
+                    let mut err = Error::redirect().with_request(&ctx.method, &ctx.url);
+                    err.attempts = attempts;
+                    err.delays_ms = delays;
+                    return Err(err);
+                }
                 Attempt::Response(r) => r,
             };
             let status = resp.status();
@@ -821,6 +833,14 @@ impl Client {
         if let Some(body) = &ctx.body {
             init.set_body(body);
         }
+        let has = |name: &str| ctx.headers.has(name).unwrap_or(true);
+        if !crate::scope::may_follow_redirects(
+            has("authorization"),
+            has("x-org-id"),
+            ctx.body.is_some(),
+        ) {
+            init.set_redirect(RequestRedirect::Manual);
+        }
         let timeout_signal = timeout.map(|ms| abort_signal_timeout(ms.ceil().max(1.0)));
         let signal = match (&ctx.signal, &timeout_signal) {
             (Some(a), Some(b)) => Some(abort_signal_any(&Array::of2(a, b))),
@@ -990,7 +1010,11 @@ impl Client {
             put(&info, "reason", &JsValue::from_str(retry::reason(failure)));
             put(&info, "status", &JsValue::from(status));
             put(&info, "method", &JsValue::from_str(&ctx.method));
-            put(&info, "url", &JsValue::from_str(&ctx.url));
+            put(
+                &info,
+                "url",
+                &JsValue::from_str(&crate::redact::redact_tokens(&ctx.url)),
+            );
             // A throwing callback must not break the request.
             let _ = cb.call1(&JsValue::NULL, &info);
         }

@@ -156,6 +156,12 @@ impl Core {
         Ok(js(&append_query(&joined, &pairs)))
     }
 
+    /// `url` with any token in it shown as `[redacted]`: what an error,
+    /// `onRetry` or a page reports.
+    pub fn shown(url: &JsValue) -> JsValue {
+        js(&crate::redact::redact_tokens(&text(url)))
+    }
+
     /// The method upper-cased and checked (a `TypeError` when fetch would refuse it).
     pub fn method(method: &JsValue) -> Result<JsValue, JsValue> {
         normalise_method(&text(method))
@@ -405,6 +411,10 @@ impl Core {
         retry_after: &JsValue,
         now: f64,
     ) -> JsValue {
+        if status == 0 {
+            // An opaque redirect (fetch's `redirect: "manual"`): nothing else is known.
+            return js(&crate::Error::redirect().to_json_parts());
+        }
         let (error, errors_json, allow) = (opt(error), opt(errors_json), opt(allow));
         let (reset, retry_after) = (opt(reset), opt(retry_after));
         let error = error.map(Raw::Str);

@@ -20,7 +20,7 @@ pub struct Page {
     pub items: Array,
     /// The body's `meta` (`undefined` when absent).
     pub meta: JsValue,
-    /// The URL the page came from.
+    /// The URL the page came from (a token in it shown as `[redacted]`).
     pub url: String,
 }
 
@@ -105,6 +105,7 @@ impl Pages {
         };
         let link = resp.headers.get("link").ok().flatten();
         self.next = next_url(&url, &page_meta, link.as_deref(), items.length() as usize);
+        let url = crate::redact::redact_tokens(&url).into_owned();
         Ok(Some(Page { items, meta, url }))
     }
 }

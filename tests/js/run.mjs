@@ -166,7 +166,7 @@ function startServer(bin, args, label) {
       out += d;
       const nl = out.indexOf("\n");
       if (nl < 0) return;
-      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out.slice(0, nl));
+      const m = /listening on (http:\/\/127\.\d+\.\d+\.\d+:\d+)/.exec(out.slice(0, nl));
       if (m) finish(null, m[1]);
       else finish(new Error(`${label} server: unexpected first line ${JSON.stringify(out.slice(0, nl))}`));
     });
@@ -423,8 +423,12 @@ async function main() {
 
   const api = await startServer(bin, [], "API");
   const statics = await startServer(bin, ["--static", ROOT], "static");
+  // Another origin on another loopback address, which nothing may reach
+  // (tests/js/scope.mjs asks it how many requests it received).
+  const decoy = await startServer(bin, ["--host", "127.0.0.2"], "decoy");
   console.log(`# API ${api.origin}, page ${statics.origin}`);
   const suiteUrl = `${statics.origin}/tests/js/suite.html?api=${encodeURIComponent(api.origin)}` +
+    `&decoy=${encodeURIComponent(decoy.origin)}` +
     (args.filter ? `&filter=${encodeURIComponent(args.filter)}` : "");
   const soakUrl = (n) => `${statics.origin}/tests/js/soak.html?api=${encodeURIComponent(api.origin)}` +
     `&n=${n}&seed=${encodeURIComponent(args.seed)}&concurrency=${args.concurrency}`;
@@ -457,7 +461,7 @@ async function main() {
     passed += r.passed;
     failed += r.failed;
   }
-  for (const s of [api, statics]) {
+  for (const s of [api, statics, decoy]) {
     try { s.entry.child.stdin.end(); } catch { /* ignore */ }
     await stop(s.entry, 2000);
   }

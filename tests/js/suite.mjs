@@ -10,6 +10,9 @@ window.__suiteStarted = true;
 
 const params = new URLSearchParams(location.search);
 const API = (params.get("api") || "").replace(/\/+$/, "");
+// A second test server on another loopback address (run.mjs starts it on
+// 127.0.0.2): scope.mjs checks that nothing ever reaches it.
+const DECOY = (params.get("decoy") || "").replace(/\/+$/, "");
 const FILTER = params.get("filter") || "";
 const TEST_TIMEOUT_MS = 20_000;
 const RUN_ID = (Date.now().toString(36) + Math.random().toString(36).slice(2, 8)).slice(-12);
@@ -1849,6 +1852,15 @@ try {
   });
 } catch (e) {
   test("security: load tests/js/security.mjs", () => { throw e; });
+}
+
+// Where the token may go: path escapes, foreign URLs, pages and redirects (issue 19).
+try {
+  (await import("./scope.mjs")).default({
+    test, P, fresh, eq, rejects, show, checker, reachableStrings, TOKEN, TOKEN_B, ORG, DECOY,
+  });
+} catch (e) {
+  test("security: scope — load tests/js/scope.mjs", () => { throw e; });
 }
 
 // ====================================================================== run

@@ -11,19 +11,19 @@ use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
 
 const SERVER: Option<&str> = option_env!("PROJEKT_TEST_SERVER");
-const TOKEN: &str = "pjk_live_rustface_SECRET";
+pub(crate) const TOKEN: &str = "pjk_live_rustface_SECRET";
 
 static SCOPE: AtomicU32 = AtomicU32::new(0);
 
 /// A base URL with a scope of its own, so tests never share server state.
-fn base() -> String {
+pub(crate) fn base() -> String {
     let server =
         SERVER.expect("set PROJEKT_TEST_SERVER to the test server's URL (scripts/test does)");
     let n = SCOPE.fetch_add(1, Ordering::Relaxed);
     format!("{server}/s/rust{}-{n}", js_sys::Date::now() as u64)
 }
 
-fn options(base: &str) -> ClientOptions {
+pub(crate) fn options(base: &str) -> ClientOptions {
     ClientOptions {
         token: Some(TOKEN.into()),
         retry: RetryOptions {
@@ -49,11 +49,11 @@ fn no_retry() -> (Client, String) {
     (Client::new(opts).unwrap(), b)
 }
 
-fn prop(v: &JsValue, k: &str) -> JsValue {
+pub(crate) fn prop(v: &JsValue, k: &str) -> JsValue {
     Reflect::get(v, &k.into()).unwrap_or(JsValue::UNDEFINED)
 }
 
-async fn server_json(url: &str) -> JsValue {
+pub(crate) async fn server_json(url: &str) -> JsValue {
     let resp: web_sys::Response = JsFuture::from(web_sys::window().unwrap().fetch_with_str(url))
         .await
         .unwrap()

@@ -9,3 +9,4 @@ wasm_bindgen_test_configure!(run_in_browser);
 
 mod client;
 mod forms;
+mod scope;

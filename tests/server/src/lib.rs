@@ -26,6 +26,8 @@
 //! | `versioned/{key}`, `POST versioned/{key}/bump` | optimistic locking (409, or 412 with `mode=412`) |
 //! | `ANY token-echo` | 401 echoing the bearer token |
 //! | `ANY fault[/…]?seed=S&i=I[&kind=NAME][&req=K][&heal=H][&etag=1][&pad=N]` | deterministic misbehaviour, named in `X-Fault`; per-key log (`__faults`), `ok` after H responses for the key, ETag/304 on `ok` GETs, padded bodies (see `fault.rs`) |
+//! | `GET /__hits` (outside scopes) | `{"hits": N, "seen": [...]}`: every request this server received but these, preflights included (the decoy's proof that nothing reached it) |
+//! | `GET handoff?link=&next=` | one page (`data: [{id: 1}]`) whose next page is `link` (as `Link: <…>; rel="next"`) and/or `meta.next` |
 //! | `GET whoami?delay_ms=&lax304=1` | `{"who": digest of Authorization + X-Org-Id}`, ETag'd; `lax304` answers 304 to any `If-None-Match` |
 
 pub mod fault;
@@ -36,7 +38,7 @@ pub mod state;
 pub mod statics;
 
 use std::io::{self, BufReader, Read, Write};
-use std::net::{Shutdown, TcpListener, TcpStream};
+use std::net::{IpAddr, Shutdown, TcpListener, TcpStream};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -60,7 +62,23 @@ pub fn start(static_dirs: Vec<PathBuf>) -> (u16, JoinHandle<()>) {
 
 /// Starts the server on `127.0.0.1:port` (0 = any free port).
 pub fn start_on(port: u16, static_dirs: Vec<PathBuf>) -> io::Result<(u16, JoinHandle<()>)> {
-    let listener = TcpListener::bind(("127.0.0.1", port))?;
+    start_at(IpAddr::from([127, 0, 0, 1]), port, static_dirs)
+}
+
+/// Starts the server on `host:port` (a loopback address: the browser tests
+/// run a decoy on `127.0.0.2`, another origin than the API's).
+pub fn start_at(
+    host: IpAddr,
+    port: u16,
+    static_dirs: Vec<PathBuf>,
+) -> io::Result<(u16, JoinHandle<()>)> {
+    if !host.is_loopback() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "the test server listens on loopback addresses only",
+        ));
+    }
+    let listener = TcpListener::bind((host, port))?;
     let port = listener.local_addr()?.port();
     let server = Arc::new(Server::new(port, static_dirs));
     let handle = thread::Builder::new()

@@ -1,13 +1,15 @@
-//! `projekt-test-server [--port N] [--static DIR]... [--exit-on-stdin-eof]`
+//! `projekt-test-server [--host 127.x.y.z] [--port N] [--static DIR]... [--exit-on-stdin-eof]`
 
 use std::io::{Read, Write};
+use std::net::IpAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: projekt-test-server [--port N] [--static DIR]... [--exit-on-stdin-eof]";
+const USAGE: &str = "usage: projekt-test-server [--host 127.x.y.z] [--port N] [--static DIR]... [--exit-on-stdin-eof]";
 
 fn main() -> ExitCode {
     let mut port: u16 = 0;
+    let mut host = IpAddr::from([127, 0, 0, 1]);
     let mut dirs: Vec<PathBuf> = Vec::new();
     let mut exit_on_eof = false;
     let mut args = std::env::args().skip(1);
@@ -26,6 +28,10 @@ fn main() -> ExitCode {
             "--port" => match value("--port").ok().and_then(|v| v.parse().ok()) {
                 Some(p) => port = p,
                 None => return usage("--port needs a number 0..=65535"),
+            },
+            "--host" => match value("--host").ok().and_then(|v| v.parse::<IpAddr>().ok()) {
+                Some(h) if h.is_loopback() => host = h,
+                _ => return usage("--host needs a loopback address such as 127.0.0.2"),
             },
             "--static" => match value("--static") {
                 Ok(d) => {
@@ -46,16 +52,20 @@ fn main() -> ExitCode {
         }
     }
 
-    let (port, handle) = match projekt_test_server::start_on(port, dirs) {
+    let (port, handle) = match projekt_test_server::start_at(host, port, dirs) {
         Ok(v) => v,
         Err(e) => {
-            eprintln!("projekt-test-server: cannot bind 127.0.0.1:{port}: {e}");
+            eprintln!("projekt-test-server: cannot bind {host}:{port}: {e}");
             return ExitCode::FAILURE;
         }
     };
     {
+        let shown = match host {
+            IpAddr::V6(h) => format!("[{h}]"),
+            IpAddr::V4(h) => h.to_string(),
+        };
         let mut out = std::io::stdout().lock();
-        let _ = writeln!(out, "listening on http://127.0.0.1:{port}");
+        let _ = writeln!(out, "listening on http://{shown}:{port}");
         let _ = out.flush();
     }
     if exit_on_eof {

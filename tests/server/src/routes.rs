@@ -26,6 +26,10 @@ pub const DEFAULT_422_ERRORS: &str = r#"{"title":["The title field is required"]
 
 /// Routes one request.
 pub fn handle(server: &Server, req: &Request) -> Response {
+    if req.path == "/__hits" {
+        return Response::json(200, &server.hits_json());
+    }
+    server.hit(&req.method, &req.path);
     if req.method == "OPTIONS" && req.header("access-control-request-method").is_some() {
         return preflight(req);
     }
@@ -131,7 +135,14 @@ fn scoped(server: &Server, scope_name: &str, sub: &str, req: &Request) -> Respon
     let path_count = lock(&scope).record(req, sub, server.t_ms());
     let q = req.params();
     let m = req.method.as_str();
-    let mut resp = match segs.as_slice() {
+    // `/s/{scope}/v1/...` routes as `/s/{scope}/...` (logged with its `/v1`):
+    // a base URL with a path under the scope, so that a path climbing out of
+    // it still lands in the scope's log.
+    let routed = match segs.as_slice() {
+        ["v1", rest @ ..] => rest,
+        all => all,
+    };
+    let mut resp = match routed {
         ["echo"] => echo(req, sub),
         ["status", code] => match parse_status(code) {
             Some(code) => status_response(code, &q, req),
@@ -195,11 +206,24 @@ fn scoped(server: &Server, scope_name: &str, sub: &str, req: &Request) -> Respon
         ["versioned", key, "bump"] => resources::versioned_bump(&mut lock(&scope), key, req),
         ["fault", ..] => fault::fault(&scope, req, &q),
         ["whoami"] => whoami(req, &q),
+        ["handoff"] => {
+            // One page whose next page is wherever the test says: a `Link`
+            // (`link=`) or `meta.next` (`next=`) target, for the client's
+            // refusal of links that leave the base URL.
+            let mut r = Response::json(
+                200,
+                &json!({"data": [{"id": 1}], "meta": {"next": q.get("next")}}),
+            );
+            if let Some(link) = q.get("link") {
+                r = r.header("Link", format!("<{link}>; rel=\"next\""));
+            }
+            r
+        }
         _ => Response::error(404, "Not found"),
     };
     if m == "OPTIONS"
         && resp.status == 405
-        && !matches!(segs.first(), Some(&"echo" | &"status" | &"flaky"))
+        && !matches!(routed.first(), Some(&"echo" | &"status" | &"flaky"))
     {
         // A plain (non-preflight) OPTIONS on a resource: describe it.
         resp = preflight(req);

@@ -26,6 +26,10 @@ pub struct Server {
     pub port: u16,
     pub static_dirs: Vec<PathBuf>,
     scopes: Mutex<HashMap<String, Arc<Mutex<Scope>>>>,
+    /// Every request that reached this server (preflights included), but
+    /// `GET /__hits` itself: a decoy server on another loopback address
+    /// proves with it that nothing was sent its way.
+    hits: Mutex<(u64, Vec<String>)>,
 }
 
 impl Server {
@@ -35,7 +39,23 @@ impl Server {
             port,
             static_dirs,
             scopes: Mutex::new(HashMap::new()),
+            hits: Mutex::new((0, Vec::new())),
         }
+    }
+
+    /// Counts a request (the first 100 are kept as `METHOD path?query`).
+    pub fn hit(&self, method: &str, target: &str) {
+        let mut h = lock(&self.hits);
+        h.0 += 1;
+        if h.1.len() < 100 {
+            h.1.push(format!("{method} {target}"));
+        }
+    }
+
+    /// `{"hits": N, "seen": ["METHOD path", …]}`.
+    pub fn hits_json(&self) -> serde_json::Value {
+        let h = lock(&self.hits);
+        serde_json::json!({"hits": h.0, "seen": h.1})
     }
 
     /// Milliseconds since the server started.
