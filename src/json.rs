@@ -34,6 +34,36 @@ pub fn parse_raw(text: &str) -> Raw {
     p.value(0).unwrap_or(Raw::Null)
 }
 
+/// `text` as a [`Raw`] when the whole of it is one JSON value (what
+/// `JSON.parse` accepts), bounded as [`parse_raw`]; `Raw::Null` otherwise,
+/// a truncated body included.
+///
+/// ```
+/// use projekt_client::{envelope::Raw, json::parse_document};
+/// assert!(matches!(parse_document(r#" {"error":"x"} "#), Raw::Map(_)));
+/// assert!(matches!(parse_document(r#"{"error":"x"} trailing"#), Raw::Null));
+/// assert!(matches!(parse_document(r#"{"error":"Validation fai"#), Raw::Null));
+/// ```
+pub fn parse_document(text: &str) -> Raw {
+    let mut p = Reader {
+        s: text,
+        i: 0,
+        budget: BUDGET,
+    };
+    p.ws();
+    match p.value(0) {
+        Some(v) => {
+            p.ws();
+            if p.i == text.len() {
+                v
+            } else {
+                Raw::Null
+            }
+        }
+        None => Raw::Null,
+    }
+}
+
 struct Reader<'a> {
     s: &'a str,
     i: usize,

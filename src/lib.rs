@@ -64,6 +64,7 @@ fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
 
 pub mod cache;
 pub mod date;
+pub mod engine;
 pub mod envelope;
 pub mod error;
 pub mod fields;

@@ -1,0 +1,1126 @@
+//! The request engine: every decision of every call, for both faces.
+//!
+//! A sans-I/O state machine in the style of quinn-proto or h11. An executor
+//! (the npm package's `Client` in `src/js/client.js`, the Rust [`Client`])
+//! starts a call with the request's facts and then only performs the
+//! [`Action`] it is given — send the request, read a body, wait, ask for a
+//! new token, share another call's result, settle — and feeds back what
+//! happened as an [`Event`]. Here is decided: the rate-limit gate, the ETag
+//! cache's lookups and stores, `no-store`, the orphan 304, the
+//! write-in-flight bypass, the retry and its wait, the 401 refresh (one at
+//! a time), in-flight GET sharing, the deadline, the error class and its
+//! extras, and the redirect rule.
+//!
+//! The client-wide state lives here once: identity and cache partition, the
+//! gate, the cache index (bodies are the executor's opaque `B` handles),
+//! the marks of writes in flight, the refresh slot and the sharing table.
+//! Every call holds its part of it by id, and [`Engine::cancel`] (a dropped
+//! future, an aborted signal) or its end releases all of it, by
+//! construction: no mark, slot or share outlives its call.
+//!
+//! [`Client`]: crate::Client
+
+#[allow(unused_imports)]
+use crate::prelude::*;
+
+use crate::cache::{cache_key, partition_key, Cache, CacheOptions};
+use crate::envelope::{self, Raw};
+use crate::error::Error;
+use crate::ratelimit::Gate;
+use crate::request::{
+    path_of, validate_org_id, validate_token, write_affects, BaseUrl, ConfigError,
+};
+use crate::retry::{self, Decision, Failure, RetryHeaders, RetryOptions};
+use crate::status::Kind;
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests;
+
+/// Error bodies larger than this are not read (an envelope is small).
+pub const MAX_ERROR_BODY: usize = 1 << 20;
+
+/// A call's handle, unique over the engine's life.
+pub type CallId = u32;
+
+/// Per-request cache behaviour, named after the Fetch `RequestCache` values.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum CacheMode {
+    /// Revalidate a stored entry with `If-None-Match`; store a fresh 200.
+    #[default]
+    Default,
+    /// Same as `Default`: ETag entries are always revalidated.
+    NoCache,
+    /// Ignore the stored entry (no `If-None-Match`), store the answer.
+    Reload,
+    /// Neither read nor write the cache.
+    NoStore,
+    /// Serve a stored entry without asking the server; fetch when none.
+    ForceCache,
+}
+
+impl CacheMode {
+    /// Parses the JS option value; unknown values are `None`.
+    ///
+    /// ```
+    /// use projekt_client::engine::CacheMode;
+    /// assert_eq!(CacheMode::parse("force-cache"), Some(CacheMode::ForceCache));
+    /// assert_eq!(CacheMode::parse("only-if-cached"), None);
+    /// ```
+    pub fn parse(s: &str) -> Option<CacheMode> {
+        Some(match s {
+            "default" => CacheMode::Default,
+            "no-cache" => CacheMode::NoCache,
+            "reload" => CacheMode::Reload,
+            "no-store" => CacheMode::NoStore,
+            "force-cache" => CacheMode::ForceCache,
+            _ => return None,
+        })
+    }
+}
+
+/// A client's settings.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// The API's base URL (checked).
+    pub base: BaseUrl,
+    /// A `pjk_…` token.
+    pub token: Option<String>,
+    /// An org UUID.
+    pub org_id: Option<String>,
+    /// Allow a token over plain `http://` to a host that is not this machine.
+    pub allow_insecure_token: bool,
+    /// Per-attempt timeout in ms.
+    pub timeout_ms: Option<f64>,
+    /// Deadline for a whole call, retries and waits included, in ms.
+    pub total_timeout_ms: Option<f64>,
+    /// Retry settings.
+    pub retry: RetryOptions,
+    /// ETag cache bounds; `None`: no cache.
+    pub cache: Option<CacheOptions>,
+    /// Whether a 401 may ask the executor for a new token (`onUnauthorized`).
+    pub refresh: bool,
+}
+
+/// What a call is, as the caller asked for it.
+#[derive(Clone, Debug, Default)]
+pub struct Start<'a> {
+    /// The method, normalised ([`crate::request::normalise_method`]).
+    pub method: &'a str,
+    /// The URL, from [`Engine::url`].
+    pub url: &'a str,
+    /// The caller's cache mode.
+    pub mode: CacheMode,
+    /// Whether a body is sent.
+    pub body: bool,
+    /// Whether the caller set an `Idempotency-Key` header.
+    pub idempotency_key: bool,
+    /// The caller's own `If-None-Match` (the cache then stays out of it).
+    pub if_none_match: Option<&'a str>,
+    /// Whether the caller set `Authorization` (it is kept unless the client
+    /// set its own on an earlier attempt).
+    pub authorization: bool,
+    /// Whether the caller set `X-Org-Id`.
+    pub org: bool,
+    /// Whether the caller set any header at all (no sharing then).
+    pub headers: bool,
+    /// Whether the caller passed an abort signal (no sharing then).
+    pub signal: bool,
+}
+
+/// What to do with one request header.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Header {
+    /// Leave it as it is.
+    Keep,
+    /// Set it to this value.
+    Set(String),
+    /// Remove it.
+    Remove,
+}
+
+/// Send the call's request once.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Fetch {
+    /// `If-None-Match`.
+    pub if_none_match: Header,
+    /// `Authorization` (`Bearer …`).
+    pub authorization: Header,
+    /// `X-Org-Id`: set it to this value, or leave it.
+    pub org: Option<String>,
+    /// Fetch `cache: "no-store"` (the browser's HTTP cache stays out).
+    pub no_store: bool,
+    /// Fetch `redirect: "manual"` ([`crate::scope::may_follow_redirects`]).
+    pub manual_redirect: bool,
+    /// Abort the attempt after this many ms.
+    pub timeout_ms: Option<f64>,
+    /// Read an error status's body before reporting the response
+    /// ([`Head::envelope`]): every status from 400 when `true`, else every
+    /// one but 429, 500, 502, 503 and 504 (which may be retried unread).
+    pub eager_all_errors: bool,
+}
+
+/// What `onRetry` is told before a retry wait.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RetryInfo {
+    /// The number of the attempt about to be made (2 for the first retry).
+    pub attempt: u32,
+    /// The failed attempt's kind (`rate_limited`, `server`, …).
+    pub reason: &'static str,
+    /// Its status, 0 without a response.
+    pub status: u16,
+}
+
+/// How a call settles.
+#[derive(Clone, Debug)]
+pub enum Outcome<B> {
+    /// With what was just read (a 2xx, or a 304 nothing was stored for).
+    Fresh {
+        /// The status.
+        status: u16,
+        /// The `ETag` (a 304's own, or the caller's `If-None-Match`).
+        etag: Option<String>,
+        /// Attempts made.
+        attempts: u32,
+    },
+    /// With a stored entry: a 304 revalidated it (`revalidated`), or
+    /// `force-cache` served it without asking.
+    Cached {
+        /// The stored entry.
+        entry: B,
+        /// Its `ETag`.
+        etag: String,
+        /// Attempts made (0 for `force-cache`).
+        attempts: u32,
+        /// Whether a 304 came (its headers overlay the stored ones).
+        revalidated: bool,
+    },
+    /// With an error (its `delays`, `attempts` and URL set).
+    Failed(Error),
+}
+
+/// The engine's answer to an event: what the executor does next.
+#[derive(Clone, Debug)]
+pub enum Action<B> {
+    /// Send the request and report [`Event::Response`] or [`Event::Failed`].
+    Fetch(Fetch),
+    /// Read the 2xx body and report [`Event::Body`] (with the stored form
+    /// when `keep`) or [`Event::BodyFailed`].
+    ReadBody {
+        /// Keep the body's text: it will be stored.
+        keep: bool,
+    },
+    /// Read the error body (at most [`MAX_ERROR_BODY`]) and report
+    /// [`Event::Envelope`]; `read: false`: report an empty one unread.
+    ReadError {
+        /// Whether the body is worth reading (JSON, not too big, not HEAD).
+        read: bool,
+    },
+    /// Wait (abortable), then report [`Event::Waited`]. With `retry`, cancel
+    /// the failed response's body and tell `onRetry` first.
+    Wait {
+        /// How long.
+        ms: f64,
+        /// The retry it is for.
+        retry: Option<RetryInfo>,
+    },
+    /// Ask for a new token (`onUnauthorized`) as refresh `id`, and report
+    /// [`Event::Refreshed`] with it; other calls may await the same one.
+    Refresh {
+        /// The refresh's id.
+        id: u32,
+    },
+    /// Await refresh `id`, which another call started, and report
+    /// [`Event::Refreshed`] with its token.
+    AwaitRefresh {
+        /// The refresh's id.
+        id: u32,
+    },
+    /// Settle the call.
+    Done(Outcome<B>),
+}
+
+/// What a response's head says, as far as the engine reads it.
+#[derive(Clone, Debug, Default)]
+pub struct Head<'a> {
+    /// The status (0 for an opaque redirect).
+    pub status: u16,
+    /// Whether fetch followed a redirect, or stopped at one (opaque).
+    pub redirected: bool,
+    /// `ETag`.
+    pub etag: Option<&'a str>,
+    /// `Cache-Control`.
+    pub cache_control: Option<&'a str>,
+    /// `X-RateLimit-Remaining`.
+    pub remaining: Option<&'a str>,
+    /// `X-RateLimit-Reset`.
+    pub reset: Option<&'a str>,
+    /// `Retry-After`.
+    pub retry_after: Option<&'a str>,
+    /// `Allow`.
+    pub allow: Option<&'a str>,
+    /// `Content-Length`.
+    pub content_length: Option<&'a str>,
+    /// `Content-Type`.
+    pub content_type: Option<&'a str>,
+    /// The error body's text, when [`Fetch::eager_all_errors`] had it read
+    /// already (`Some("")` for an empty or unread one).
+    pub envelope: Option<&'a str>,
+}
+
+/// Why a 2xx body could not be had.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BodyFailure {
+    /// It is not JSON.
+    Decode,
+    /// The attempt's timeout cut it off.
+    Timeout,
+    /// The connection failed.
+    Network,
+}
+
+/// What happened, reported by the executor.
+#[derive(Clone, Debug)]
+pub enum Event<'a, B> {
+    /// A response came (after [`Action::Fetch`]).
+    Response(Head<'a>),
+    /// No response: a network failure or the attempt's timeout.
+    Failed(Failure),
+    /// The 2xx body was read; `keep`: its stored form (`None`: empty or not asked).
+    Body {
+        /// The stored form.
+        keep: Option<B>,
+        /// Its size, counted against `maxBytes`.
+        size: usize,
+    },
+    /// The 2xx body could not be read.
+    BodyFailed(BodyFailure),
+    /// The error body's text (`""` when empty, unreadable or not read).
+    Envelope(&'a str),
+    /// The wait ended.
+    Waited,
+    /// The refresh ended with this token (`None`: none, or it failed).
+    Refreshed(Option<&'a str>),
+    /// The caller's signal aborted the call.
+    Aborted,
+}
+
+/// The stage a call is at: the event it waits for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Stage {
+    Gate,
+    Fetching,
+    Body,
+    Error,
+    Retry,
+    Refresh(u32),
+}
+
+/// What a failed response said, kept while its body is read (or a
+/// refresh is awaited).
+#[derive(Clone, Debug, Default)]
+struct Failing {
+    status: u16,
+    allow: Option<String>,
+    reset: Option<String>,
+    retry_after: Option<String>,
+    now: f64,
+    /// Whether its body is worth reading (JSON, not too big, not HEAD).
+    read: bool,
+    /// Its body, when the executor read it with the head.
+    envelope: Option<String>,
+}
+
+/// One call's state.
+#[derive(Clone, Debug)]
+struct Call<B> {
+    id: CallId,
+    method: String,
+    url: String,
+    key: String,
+    mode: CacheMode,
+    body: bool,
+    idempotency_key: bool,
+    user_auth: bool,
+    user_org: bool,
+    user_etag: Option<String>,
+    caching: bool,
+    write: bool,
+    shared: Option<String>,
+    attempts: u32,
+    delays: Vec<f64>,
+    refreshed: bool,
+    skip_conditional: bool,
+    auth_ours: bool,
+    generation: u32,
+    deadline: Option<f64>,
+    timeout: Option<f64>,
+    partition: String,
+    stored: Option<(String, B)>,
+    stage: Stage,
+    /// A 2xx being read: its status, `ETag` and whether it may be stored.
+    reading: Option<(u16, Option<String>, bool)>,
+    failing: Failing,
+}
+
+/// One refresh in flight: its id and the calls awaiting it.
+#[derive(Clone, Debug)]
+struct Refresh {
+    id: u32,
+    waiters: Vec<CallId>,
+}
+
+/// The client-wide state and every call in flight.
+#[derive(Clone, Debug)]
+pub struct Engine<B> {
+    base: BaseUrl,
+    allow_insecure_token: bool,
+    token: Option<String>,
+    org_id: Option<String>,
+    partition: String,
+    timeout_ms: Option<f64>,
+    total_timeout_ms: Option<f64>,
+    retry: RetryOptions,
+    refresh_enabled: bool,
+    cache: Option<Cache<B>>,
+    gate: Gate,
+    /// Writes in flight: (call, path). A GET of what they affect skips the cache.
+    writes: Vec<(CallId, String)>,
+    /// Bumped by every finished write, so a GET that raced it does not store.
+    generation: u32,
+    refresh: Option<Refresh>,
+    refreshes: u32,
+    /// The last refresh that ended: its id and whether it gave a token.
+    last_refresh: Option<(u32, bool)>,
+    /// GETs in flight others may share: (key, leader).
+    shared: Vec<(String, CallId)>,
+    calls: Vec<Call<B>>,
+    next_id: CallId,
+}
+
+/// Where a new call goes.
+#[derive(Clone, Debug)]
+pub enum Started<B> {
+    /// A call of its own, with its first action.
+    Call(CallId, Action<B>),
+    /// An identical GET is in flight: await call `leader` and take a copy
+    /// of its result. (Start again if it is cancelled.)
+    Join(CallId),
+}
+
+fn refuse_insecure() -> ConfigError {
+    ConfigError(
+        "projekt-client: refusing to send a token over plain http:// to a remote host; use https:// or pass allowInsecureToken: true".into(),
+    )
+}
+
+impl<B: Clone> Engine<B> {
+    /// Checks the identity and builds the engine.
+    pub fn new(cfg: Config) -> Result<Engine<B>, ConfigError> {
+        let mut e = Engine {
+            base: cfg.base,
+            allow_insecure_token: cfg.allow_insecure_token,
+            token: None,
+            org_id: None,
+            partition: String::new(),
+            timeout_ms: cfg.timeout_ms.filter(|t| t.is_finite() && *t > 0.0),
+            total_timeout_ms: cfg.total_timeout_ms.filter(|t| t.is_finite() && *t > 0.0),
+            retry: cfg.retry,
+            refresh_enabled: cfg.refresh,
+            cache: cfg.cache.map(Cache::new),
+            gate: Gate::new(),
+            writes: Vec::new(),
+            generation: 0,
+            refresh: None,
+            refreshes: 0,
+            last_refresh: None,
+            shared: Vec::new(),
+            calls: Vec::new(),
+            next_id: 1,
+        };
+        e.set_token(cfg.token.as_deref())?;
+        e.set_org_id(cfg.org_id.as_deref())?;
+        Ok(e)
+    }
+
+    /// Replaces the token (`None` removes it); a refused one keeps the old.
+    pub fn set_token(&mut self, token: Option<&str>) -> Result<(), ConfigError> {
+        if let Some(t) = token {
+            validate_token(t)?;
+            if !self.base.is_secure_for_tokens() && !self.allow_insecure_token {
+                return Err(refuse_insecure());
+            }
+        }
+        self.token = token.map(str::to_owned);
+        self.partition = partition_key(self.token.as_deref(), self.org_id.as_deref());
+        Ok(())
+    }
+
+    /// Replaces the org id (`None` removes it).
+    pub fn set_org_id(&mut self, org_id: Option<&str>) -> Result<(), ConfigError> {
+        if let Some(o) = org_id {
+            validate_org_id(o)?;
+        }
+        self.org_id = org_id.map(str::to_owned);
+        self.partition = partition_key(self.token.as_deref(), self.org_id.as_deref());
+        Ok(())
+    }
+
+    /// The current token.
+    pub fn token(&self) -> Option<&str> {
+        self.token.as_deref()
+    }
+
+    /// The base URL.
+    pub fn base(&self) -> &BaseUrl {
+        &self.base
+    }
+
+    /// The URL for `path` and query pairs, refused outside the base URL
+    /// ([`BaseUrl::join`]).
+    pub fn url(&self, path: &str, query: &[(String, String)]) -> Result<String, ConfigError> {
+        let joined = self.base.join(path)?;
+        Ok(crate::request::append_query(&joined, query))
+    }
+
+    /// Empties the cache.
+    pub fn clear_cache(&mut self) {
+        if let Some(c) = self.cache.as_mut() {
+            c.clear();
+        }
+    }
+
+    /// Entries the cache holds.
+    pub fn cache_len(&self) -> usize {
+        self.cache.as_ref().map_or(0, |c| c.len())
+    }
+
+    /// Bytes the cache holds.
+    pub fn cache_bytes(&self) -> usize {
+        self.cache.as_ref().map_or(0, |c| c.bytes())
+    }
+
+    /// Calls in flight.
+    pub fn calls(&self) -> usize {
+        self.calls.len()
+    }
+
+    /// Whether nothing is held for any call: no write mark, refresh slot,
+    /// shared GET or call. True whenever every call has settled or been
+    /// cancelled.
+    pub fn is_idle(&self) -> bool {
+        self.calls.is_empty()
+            && self.writes.is_empty()
+            && self.refresh.is_none()
+            && self.shared.is_empty()
+    }
+
+    /// Whether a GET of `url` would skip the cache for a write in flight.
+    pub fn write_in_flight(&self, url: &str) -> bool {
+        let path = path_of(url);
+        self.writes.iter().any(|(_, w)| write_affects(w, path))
+    }
+
+    /// Starts a call.
+    pub fn start(&mut self, s: Start<'_>, now: f64) -> Started<B> {
+        let is_get = s.method == "GET";
+        let caching = is_get
+            && self.cache.is_some()
+            && s.mode != CacheMode::NoStore
+            && s.if_none_match.is_none()
+            && !self.write_in_flight(s.url);
+        let key = cache_key(s.url);
+        let mut shared = None;
+        if caching && !s.signal && !s.headers && s.mode != CacheMode::Reload {
+            let k = crate::text::concat(&[&self.partition, "\n", &key]);
+            if let Some((_, leader)) = self.shared.iter().find(|(sk, _)| *sk == k) {
+                return Started::Join(*leader);
+            }
+            shared = Some(k);
+        }
+        let id = self.next_id;
+        self.next_id = self.next_id.wrapping_add(1).max(1);
+        let write = matches!(s.method, "POST" | "PUT" | "PATCH" | "DELETE");
+        if write {
+            self.writes.push((id, path_of(s.url).to_owned()));
+        }
+        if let Some(k) = &shared {
+            self.shared.push((k.clone(), id));
+        }
+        let call = Call {
+            id,
+            method: s.method.to_owned(),
+            url: s.url.to_owned(),
+            key,
+            mode: s.mode,
+            body: s.body,
+            idempotency_key: s.idempotency_key,
+            user_auth: s.authorization,
+            user_org: s.org,
+            user_etag: s.if_none_match.map(str::to_owned),
+            caching,
+            write,
+            shared,
+            attempts: 0,
+            delays: Vec::new(),
+            refreshed: false,
+            skip_conditional: s.mode == CacheMode::Reload,
+            auth_ours: false,
+            generation: self.generation,
+            deadline: self.total_timeout_ms.map(|t| now + t),
+            timeout: None,
+            partition: String::new(),
+            stored: None,
+            stage: Stage::Gate,
+            reading: None,
+            failing: Failing::default(),
+        };
+        let action = self.attempt(call, now);
+        Started::Call(id, action)
+    }
+
+    /// Feeds what happened to call `id`; answers what to do next. An event
+    /// for a call that has settled or was cancelled (or one the call is not
+    /// waiting for) is ignored, with a `Done` carrying an error.
+    pub fn on(&mut self, id: CallId, event: Event<'_, B>, now: f64, random: f64) -> Action<B> {
+        let Some(i) = self.calls.iter().position(|c| c.id == id) else {
+            return Action::Done(Outcome::Failed(Error::new(
+                Kind::Network,
+                0,
+                "projekt-client: this call has already ended",
+            )));
+        };
+        let call = self.calls.swap_remove(i);
+        match (call.stage, event) {
+            (_, Event::Aborted) => {
+                let e = self.error(
+                    &call,
+                    Kind::Aborted,
+                    0,
+                    "projekt-client: the request was aborted",
+                );
+                self.finish(call, Outcome::Failed(e))
+            }
+            (Stage::Gate, Event::Waited) => self.attempt(call, now),
+            (Stage::Retry, Event::Waited) => self.attempt(call, now),
+            (Stage::Fetching, Event::Response(head)) => self.response(call, &head, now, random),
+            (Stage::Fetching, Event::Failed(f)) => self.failed(call, f, now, random),
+            (Stage::Body, Event::Body { keep, size }) => self.body(call, keep, size),
+            (Stage::Body, Event::BodyFailed(f)) => {
+                let status = call.reading.as_ref().map_or(0, |r| r.0);
+                let e = match f {
+                    BodyFailure::Decode => {
+                        let mut m = String::from("projekt-client: the ");
+                        crate::text::push_u64(&mut m, status.into());
+                        m.push_str(" response body is not valid JSON");
+                        self.error(&call, Kind::Decode, status, &m)
+                    }
+                    BodyFailure::Timeout => self.error(
+                        &call,
+                        Kind::Timeout,
+                        0,
+                        "projekt-client: the response body timed out",
+                    ),
+                    BodyFailure::Network => self.error(
+                        &call,
+                        Kind::Network,
+                        0,
+                        "projekt-client: the connection failed while reading the response body",
+                    ),
+                };
+                self.finish(call, Outcome::Failed(e))
+            }
+            (Stage::Error, Event::Envelope(text)) => {
+                let e = self.http_error(&call, text);
+                self.finish(call, Outcome::Failed(e))
+            }
+            (Stage::Refresh(rid), Event::Refreshed(token)) => {
+                self.refreshed(call, rid, token, now, random)
+            }
+            (_, _) => {
+                // An event the call is not waiting for: a bug in the executor.
+                let e = self.error(
+                    &call,
+                    Kind::Network,
+                    0,
+                    "projekt-client: internal error (an event out of order)",
+                );
+                self.finish(call, Outcome::Failed(e))
+            }
+        }
+    }
+
+    /// The caller went away (a dropped future, an executor torn down):
+    /// everything call `id` holds is released, nothing is settled.
+    pub fn cancel(&mut self, id: CallId) {
+        if let Some(i) = self.calls.iter().position(|c| c.id == id) {
+            let call = self.calls.swap_remove(i);
+            // A cancelled write may have reached the server: its entries go.
+            self.release(&call, true);
+        }
+    }
+
+    // ------------------------------------------------------------ steps
+
+    /// The top of the loop: the gate, the cache, the deadline, then a fetch.
+    fn attempt(&mut self, mut call: Call<B>, now: f64) -> Action<B> {
+        let wait = self.gate.wait_ms(now);
+        if wait > 0.0 {
+            call.stage = Stage::Gate;
+            return self.hold(
+                call,
+                Action::Wait {
+                    ms: wait,
+                    retry: None,
+                },
+            );
+        }
+        // What the cache holds for this identity, asked per attempt (a 401
+        // refresh changes the identity); the attempt stores under it too.
+        call.partition = self.partition.clone();
+        call.stored = None;
+        if call.caching && !call.skip_conditional {
+            if let Some(c) = self.cache.as_mut() {
+                call.stored = c
+                    .get(&call.partition, &call.key)
+                    .map(|e| (e.etag.clone(), e.body.clone()));
+            }
+        }
+        if call.mode == CacheMode::ForceCache {
+            if let Some((etag, entry)) = call.stored.clone() {
+                let attempts = call.attempts;
+                return self.finish(
+                    call,
+                    Outcome::Cached {
+                        entry,
+                        etag,
+                        attempts,
+                        revalidated: false,
+                    },
+                );
+            }
+        }
+        let if_none_match = match &call.stored {
+            Some((etag, _)) => Header::Set(etag.clone()),
+            None if call.caching => Header::Remove,
+            None => Header::Keep,
+        };
+        call.attempts += 1;
+        let mut timeout = self.timeout_ms;
+        if let Some(d) = call.deadline {
+            let left = d - now;
+            if left <= 0.0 {
+                let e = self.total_timeout_error(&call);
+                return self.finish(call, Outcome::Failed(e));
+            }
+            timeout = Some(timeout.map_or(left, |t| t.min(left)));
+        }
+        call.timeout = timeout;
+        let authorization = match &self.token {
+            Some(t) if !call.user_auth || call.auth_ours => {
+                call.auth_ours = true;
+                Header::Set(crate::text::concat(&["Bearer ", t]))
+            }
+            None if call.auth_ours => Header::Remove,
+            _ => Header::Keep,
+        };
+        let org = self.org_id.clone().filter(|_| !call.user_org);
+        let sends_auth = matches!(authorization, Header::Set(_))
+            || (authorization == Header::Keep && call.user_auth);
+        let manual_redirect = !crate::scope::may_follow_redirects(
+            sends_auth,
+            org.is_some() || call.user_org,
+            call.body,
+        );
+        let fetch = Fetch {
+            if_none_match,
+            authorization,
+            org,
+            no_store: call.caching || call.method == "GET",
+            manual_redirect,
+            timeout_ms: timeout,
+            eager_all_errors: retry::exhausted(&self.retry, call.attempts),
+        };
+        call.stage = Stage::Fetching;
+        self.hold(call, Action::Fetch(fetch))
+    }
+
+    fn response(&mut self, mut call: Call<B>, head: &Head<'_>, now: f64, random: f64) -> Action<B> {
+        if head.redirected || head.status == 0 {
+            let mut e = Error::redirect().with_request(&call.method, &call.url);
+            e.attempts = call.attempts;
+            e.delays_ms = call.delays.clone();
+            return self.finish(call, Outcome::Failed(e));
+        }
+        let status = head.status;
+        let headers = RetryHeaders {
+            rate_limit_reset: head.reset,
+            retry_after: head.retry_after,
+        };
+        // Hold this client's other calls while the window refills, but only
+        // when retrying is on and the wait is one a retry would sleep
+        // anyway: a longer wait goes to the caller as `retryAfterMs`.
+        if self.retry.limit > 0 && (status == 429 || head.remaining.is_some()) {
+            let requested = retry::requested_wait_ms(&headers, now);
+            if requested.is_some_and(|w| w <= self.retry.max_delay_ms) {
+                self.gate.observe(
+                    status,
+                    head.remaining,
+                    &headers,
+                    now,
+                    self.retry.max_delay_ms,
+                );
+            }
+        }
+        if (200..300).contains(&status) {
+            let etag = head.etag.map(str::to_owned);
+            let no_store = head
+                .cache_control
+                .is_some_and(|v| crate::text::find(&v.to_ascii_lowercase(), "no-store").is_some());
+            let storable = call.caching && status == 200 && etag.is_some() && !no_store;
+            let keep = call.caching && status == 200 && etag.is_some();
+            call.reading = Some((status, etag, storable));
+            call.stage = Stage::Body;
+            return self.hold(call, Action::ReadBody { keep });
+        }
+        if status == 304 {
+            if let Some((etag, entry)) = call.stored.take() {
+                if let Some(c) = self.cache.as_mut() {
+                    c.get(&call.partition, &call.key); // revalidated: the most recently used
+                }
+                let attempts = call.attempts;
+                return self.finish(
+                    call,
+                    Outcome::Cached {
+                        entry,
+                        etag,
+                        attempts,
+                        revalidated: true,
+                    },
+                );
+            }
+            if call.caching && !call.skip_conditional {
+                // Nothing stored (evicted meanwhile): ask once more, unconditionally.
+                call.skip_conditional = true;
+                call.attempts -= 1;
+                return self.attempt(call, now);
+            }
+            let etag = head
+                .etag
+                .map(str::to_owned)
+                .or_else(|| call.user_etag.clone());
+            let attempts = call.attempts;
+            return self.finish(
+                call,
+                Outcome::Fresh {
+                    status,
+                    etag,
+                    attempts,
+                },
+            );
+        }
+        if status == 401 {
+            let p = self.partition.clone();
+            if let Some(c) = self.cache.as_mut() {
+                c.drop_partition(&p);
+            }
+            if !call.refreshed && self.refresh_enabled {
+                call.refreshed = true;
+                let action = match self.refresh.as_mut() {
+                    Some(r) => {
+                        r.waiters.push(call.id);
+                        call.stage = Stage::Refresh(r.id);
+                        Action::AwaitRefresh { id: r.id }
+                    }
+                    None => {
+                        self.refreshes = self.refreshes.wrapping_add(1);
+                        let id = self.refreshes;
+                        self.refresh = Some(Refresh {
+                            id,
+                            waiters: vec![call.id],
+                        });
+                        call.stage = Stage::Refresh(id);
+                        Action::Refresh { id }
+                    }
+                };
+                // The 401's facts, in case the refresh fails.
+                call.failing = failing(head, now, &call.method);
+                return self.hold(call, action);
+            }
+        }
+        let decision = retry::decide(
+            &self.retry,
+            &call.method,
+            call.idempotency_key,
+            Failure::Status(status),
+            call.attempts,
+            &headers,
+            now,
+            random,
+        );
+        if let Decision::Retry { delay_ms } = decision {
+            return self.retry(call, delay_ms, Failure::Status(status), status, now);
+        }
+        call.failing = failing(head, now, &call.method);
+        self.reject_status(call)
+    }
+
+    /// An error status that is not retried: its envelope, read with the
+    /// head or next.
+    fn reject_status(&mut self, mut call: Call<B>) -> Action<B> {
+        if let Some(text) = call.failing.envelope.take() {
+            let e = self.http_error(&call, &text);
+            return self.finish(call, Outcome::Failed(e));
+        }
+        call.stage = Stage::Error;
+        let read = call.failing.read;
+        self.hold(call, Action::ReadError { read })
+    }
+
+    fn failed(&mut self, call: Call<B>, failure: Failure, now: f64, random: f64) -> Action<B> {
+        let decision = retry::decide(
+            &self.retry,
+            &call.method,
+            call.idempotency_key,
+            failure,
+            call.attempts,
+            &RetryHeaders::default(),
+            now,
+            random,
+        );
+        if let Decision::Retry { delay_ms } = decision {
+            return self.retry(call, delay_ms, failure, 0, now);
+        }
+        let e = if failure == Failure::Timeout {
+            let mut m = String::from("projekt-client: request timed out after ");
+            m.push_str(&crate::date::format_number(crate::num::round(
+                call.timeout.unwrap_or(0.0),
+            )));
+            m.push_str(" ms");
+            self.error(&call, Kind::Timeout, 0, &m)
+        } else {
+            let m = crate::text::concat(&[
+                "projekt-client: network error, no response from ",
+                self.base.origin(),
+            ]);
+            self.error(&call, Kind::Network, 0, &m)
+        };
+        self.finish(call, Outcome::Failed(e))
+    }
+
+    /// Waits `delay_ms` before the next attempt, unless the deadline comes first.
+    fn retry(
+        &mut self,
+        mut call: Call<B>,
+        delay_ms: f64,
+        failure: Failure,
+        status: u16,
+        now: f64,
+    ) -> Action<B> {
+        let info = RetryInfo {
+            attempt: call.attempts + 1,
+            reason: retry::reason(failure),
+            status,
+        };
+        if call.deadline.is_some_and(|d| now + delay_ms >= d) {
+            let e = self.total_timeout_error(&call);
+            return self.finish(call, Outcome::Failed(e));
+        }
+        call.delays.push(delay_ms);
+        call.stage = Stage::Retry;
+        self.hold(
+            call,
+            Action::Wait {
+                ms: delay_ms,
+                retry: Some(info),
+            },
+        )
+    }
+
+    fn body(&mut self, call: Call<B>, keep: Option<B>, size: usize) -> Action<B> {
+        let (status, etag, storable) = call.reading.clone().unwrap_or((200, None, false));
+        if call.caching {
+            let same = call.generation == self.generation;
+            if let Some(cache) = self.cache.as_mut() {
+                match (&etag, keep) {
+                    (Some(tag), Some(entry)) if storable && same => {
+                        if !cache.put(&call.partition, &call.key, tag, entry, size) {
+                            cache.remove(&call.partition, &call.key);
+                        }
+                    }
+                    _ => {
+                        cache.remove(&call.partition, &call.key);
+                    }
+                }
+            }
+        }
+        let attempts = call.attempts;
+        self.finish(
+            call,
+            Outcome::Fresh {
+                status,
+                etag,
+                attempts,
+            },
+        )
+    }
+
+    fn refreshed(
+        &mut self,
+        mut call: Call<B>,
+        rid: u32,
+        token: Option<&str>,
+        now: f64,
+        random: f64,
+    ) -> Action<B> {
+        let ok = match &self.refresh {
+            Some(r) if r.id == rid => {
+                let ok = match token {
+                    Some(t) if Some(t) == self.token.as_deref() => true,
+                    Some(t) => self.set_token(Some(t)).is_ok(),
+                    None => false,
+                };
+                self.refresh = None;
+                self.last_refresh = Some((rid, ok));
+                ok
+            }
+            // Another waiter reported this refresh first.
+            _ => self.last_refresh.is_some_and(|(id, ok)| id == rid && ok),
+        };
+        if ok {
+            return self.attempt(call, now);
+        }
+        // No new token: the 401 stands (never retried).
+        let _ = random;
+        call.stage = Stage::Error;
+        self.reject_status(call)
+    }
+
+    // ---------------------------------------------------------- helpers
+
+    fn hold(&mut self, call: Call<B>, action: Action<B>) -> Action<B> {
+        self.calls.push(call);
+        action
+    }
+
+    /// Settles a call: everything it holds is released.
+    fn finish(&mut self, call: Call<B>, outcome: Outcome<B>) -> Action<B> {
+        let ok = !matches!(outcome, Outcome::Failed(_));
+        self.release(&call, ok);
+        Action::Done(outcome)
+    }
+
+    /// Drops the call's write mark (a successful write invalidates its
+    /// resource and collection), shared GET and refresh wait.
+    fn release(&mut self, call: &Call<B>, invalidate: bool) {
+        if call.write {
+            if let Some(i) = self.writes.iter().position(|(id, _)| *id == call.id) {
+                self.writes.swap_remove(i);
+            }
+            self.generation = self.generation.wrapping_add(1);
+            if invalidate {
+                if let Some(c) = self.cache.as_mut() {
+                    c.invalidate(&call.url);
+                }
+            }
+        }
+        if call.shared.is_some() {
+            self.shared.retain(|(_, leader)| *leader != call.id);
+        }
+        if let Some(r) = self.refresh.as_mut() {
+            r.waiters.retain(|w| *w != call.id);
+            if r.waiters.is_empty() {
+                // Nobody awaits it: a later 401 asks again.
+                self.refresh = None;
+            }
+        }
+    }
+
+    fn error(&self, call: &Call<B>, kind: Kind, status: u16, message: &str) -> Error {
+        let mut e = Error::new(kind, status, message).with_request(&call.method, &call.url);
+        e.attempts = call.attempts;
+        e.delays_ms = call.delays.clone();
+        e
+    }
+
+    fn total_timeout_error(&self, call: &Call<B>) -> Error {
+        let mut m = String::from("projekt-client: request exceeded totalTimeoutMs (");
+        m.push_str(&crate::date::format_number(
+            self.total_timeout_ms.unwrap_or(0.0),
+        ));
+        m.push_str(" ms)");
+        self.error(call, Kind::Timeout, 0, &m)
+    }
+
+    /// `text` with the current token replaced by `[redacted]`: what an
+    /// error's `data` is parsed from.
+    pub fn redact_body<'t>(&self, text: &'t str) -> alloc::borrow::Cow<'t, str> {
+        envelope::redact(text, self.token.as_deref())
+    }
+
+    /// The typed error for an error status from its (untrusted) body text.
+    fn http_error(&self, call: &Call<B>, text: &str) -> Error {
+        let f = &call.failing;
+        let text = if text.len() > MAX_ERROR_BODY {
+            ""
+        } else {
+            text
+        };
+        let body = crate::json::parse_document(text);
+        let (error, errors) = match &body {
+            Raw::Map(members) => {
+                let last = |k: &str| members.iter().rev().find(|(m, _)| m == k).map(|(_, v)| v);
+                let error = last("error").filter(|v| matches!(v, Raw::Str(_)));
+                let errors = match last("errors") {
+                    Some(v @ Raw::Map(_))
+                        if Kind::from_status(f.status) == Some(Kind::Validation) =>
+                    {
+                        v
+                    }
+                    _ => &Raw::Null,
+                };
+                (error, errors)
+            }
+            _ => (None, &Raw::Null),
+        };
+        let mut e = envelope::to_error(
+            f.status,
+            error,
+            errors,
+            self.token.as_deref(),
+            f.allow.as_deref(),
+        )
+        .with_request(&call.method, &call.url);
+        if f.status == 429 {
+            let h = RetryHeaders {
+                rate_limit_reset: f.reset.as_deref(),
+                retry_after: f.retry_after.as_deref(),
+            };
+            e.retry_after_ms = retry::retry_after_ms_for_error(&h, f.now);
+        }
+        e.attempts = call.attempts;
+        e.delays_ms = call.delays.clone();
+        e
+    }
+}
+
+fn failing(head: &Head<'_>, now: f64, method: &str) -> Failing {
+    let too_big = head
+        .content_length
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .is_some_and(|n| n > MAX_ERROR_BODY as u64);
+    // Only a JSON body is the envelope: a proxy's page gets a message made
+    // from the status.
+    let json = match head.content_type {
+        Some(t) => crate::text::find(&t.to_ascii_lowercase(), "json").is_some(),
+        None => true,
+    };
+    Failing {
+        status: head.status,
+        allow: head.allow.map(str::to_owned),
+        reset: head.reset.map(str::to_owned),
+        retry_after: head.retry_after.map(str::to_owned),
+        now,
+        read: !too_big && json && method != "HEAD",
+        envelope: head.envelope.map(str::to_owned),
+    }
+}
