@@ -1114,13 +1114,48 @@ fn failing(head: &Head<'_>, now: f64, method: &str) -> Failing {
         Some(t) => crate::text::find(&t.to_ascii_lowercase(), "json").is_some(),
         None => true,
     };
+    let read = !too_big && json && method != "HEAD";
     Failing {
         status: head.status,
         allow: head.allow.map(str::to_owned),
         reset: head.reset.map(str::to_owned),
         retry_after: head.retry_after.map(str::to_owned),
         now,
-        read: !too_big && json && method != "HEAD",
-        envelope: head.envelope.map(str::to_owned),
+        read,
+        // A body read with the head that is not the envelope counts as none.
+        envelope: head
+            .envelope
+            .map(|t| if read { t.to_owned() } else { String::new() }),
+    }
+}
+
+/// Whether `update` reads again and reapplies its change after an error
+/// with this status: a 409 conflict, or a 412 for its stale `If-Match`.
+///
+/// ```
+/// assert!(projekt_client::engine::update_again(412));
+/// assert!(!projekt_client::engine::update_again(422));
+/// ```
+pub fn update_again(status: u16) -> bool {
+    status == 409 || status == 412
+}
+
+/// The method `update` writes with: `PUT` (the default) or `PATCH`, in any
+/// case; anything else is refused.
+///
+/// ```
+/// use projekt_client::engine::update_method;
+/// assert_eq!(update_method(None).unwrap(), "PUT");
+/// assert_eq!(update_method(Some("patch")).unwrap(), "PATCH");
+/// assert!(update_method(Some("POST")).is_err());
+/// ```
+pub fn update_method(method: Option<&str>) -> Result<&'static str, ConfigError> {
+    match method {
+        None => Ok("PUT"),
+        Some(m) if m.eq_ignore_ascii_case("PUT") => Ok("PUT"),
+        Some(m) if m.eq_ignore_ascii_case("PATCH") => Ok("PATCH"),
+        Some(_) => Err(ConfigError(
+            "projekt-client: update's method must be PUT or PATCH".into(),
+        )),
     }
 }

@@ -1,19 +1,20 @@
-// projekt-client's `Client` for JavaScript.
+// projekt-client's `Client` for JavaScript: an executor of the request
+// engine (src/engine/, bound in src/web/engine.rs).
 //
-// This file moves bytes; it decides nothing. Each request is driven here —
-// `fetch`, the per-attempt timeout, the caller's signal, reading the body,
-// sleeping between attempts — and at every fork it asks the Rust `Core`
-// (src/web/core.rs): which URL, whether the rate-limit gate holds, what the
-// ETag cache has and may keep, whether and how long to retry, which typed
-// error a status and its envelope make, which page comes next. So the
-// `.wasm` carries no async runtime, and a success crosses into it a handful
-// of times with short strings, never with the body.
+// This file moves bytes; it decides nothing. A call starts in the engine,
+// which answers with an action — fetch (with these headers, this timeout),
+// read the body, read the error body, wait, ask for a new token, settle —
+// and this file performs it and reports what happened, until the engine
+// settles the call. The rate-limit gate, the ETag cache, retries and their
+// waits, the 401 refresh, sharing identical GETs, the deadline and the error
+// class are the engine's. A GET answered from the cache crosses into the
+// `.wasm` twice, a 404 or a 422 twice (its body goes with the head).
 //
 // scripts/build-package copies this file into the package as `client.js`,
 // pointing the `./runtime.js` import at wasm-bindgen's copy of
 // src/js/runtime.js (the one the Rust side makes its errors with).
 
-import { Core, Pager } from "./projekt_client.js";
+import { Engine, Pager } from "./projekt_client.js";
 import {
   __makeError as makeError,
   __sleep as sleep,
@@ -36,22 +37,35 @@ const MAX_ERROR_BODY = 1 << 20;
  * chunk, where it gains nothing.
  */
 const STREAM_FROM = 1 << 16;
-/** Entries each of a client's URL and shared-key memos holds before it starts over. */
+/** Query-less paths the URL memo holds before it starts over (the engine's table of them holds as many). */
 const MEMO_MAX = 256;
 const CACHE_MODES = ["default", "no-cache", "reload", "no-store", "force-cache"];
-const WRITES = ["POST", "PUT", "PATCH", "DELETE"];
+/** The methods `Engine.start` takes by index. */
 const PLAIN = ["GET", "POST", "PUT", "PATCH", "DELETE"];
-/** `Core.decide`'s failure codes for attempts that got no response. */
-const NETWORK = 0;
-const TIMEOUT = 1;
-
+/** Response headers the engine reads, in `Engine.response`'s order. */
+const HEAD = [
+  "etag", "cache-control", "x-ratelimit-remaining", "x-ratelimit-reset", "retry-after", "allow",
+  "content-length", "content-type",
+];
+/** Statuses the engine may retry, whose body is read only if it does not. */
+const RETRYABLE = [429, 500, 502, 503, 504];
+/** The engine's action codes (src/web/engine.rs). */
+const FETCH = 0;
+const READ_BODY = 1;
+const READ_ERROR = 2;
+const WAIT = 3;
+const REFRESH = 4;
+const AWAIT_REFRESH = 5;
+const JOIN = 6;
+const FRESH = 7;
+const CACHED = 8;
+const FAILED = 9;
 
 /**
- * A URL as the client reports it (errors, `onRetry`, pages): any token in it
- * redacted by `Core.shown`. Only a URL that could hold one crosses.
+ * A URL as the client reports it (`onRetry`, pages): any token in it
+ * redacted by `Engine.shown`. Only a URL that could hold one crosses.
  */
-const showUrl = (url) => (/pjk|%/i.test(url) ? Core.shown(url) : url);
-const shown = (ctx) => (ctx.shown ??= showUrl(ctx.url));
+const showUrl = (url) => (/pjk|%/i.test(url) ? Engine.shown(url) : url);
 
 const typeError = (message) => new TypeError("projekt-client: " + message);
 const absent = (v) => v === undefined || v === null;
@@ -232,13 +246,6 @@ function cancel(res) {
   }
 }
 
-function aborted(ctx, attempts, reason, delays) {
-  return makeError("aborted", 0, "projekt-client: the request was aborted", ctx.method, shown(ctx), attempts, {
-    cause: reason,
-    delays: delays.slice(),
-  });
-}
-
 /**
  * The Projekt API client.
  *
@@ -249,23 +256,15 @@ function aborted(ctx, attempts, reason, delays) {
  * ```
  */
 export class Client {
-  /** The wasm side; `undefined` once `free()` was called. */
-  #core;
-  #token;
-  #org;
-  #timeout;
-  #total;
+  /** The engine (src/web/engine.rs); `undefined` once `free()` was called. */
+  #engine;
   #onRetry;
   #onUnauthorized;
-  /** The cache partition of the current identity (`Core.partition`, read when first needed after it changes). */
-  #partition;
-  /** Query-less path → URL (`Core.url` is pure: the base URL never changes). */
+  /** Query-less path → `[id, url]` (`Engine.urlId`; both start over at MEMO_MAX). */
   #urls = new Map();
-  /** URL → shared key under the current identity (`Core.sharedKey`); emptied when it changes. */
-  #keys = new Map();
-  /** Identical GETs in flight: shared key → `{ promise, taken }`. */
+  /** GETs in flight, call id → its promise of `[response, text]`, for calls the engine joins to it. */
   #inflight = new Map();
-  /** The `onUnauthorized` call concurrent 401s share. */
+  /** The last refresh asked for: `{ id, promise }`. */
   #refresh = null;
 
   /**
@@ -285,16 +284,16 @@ export class Client {
     const token = optString(options, "token");
     const org = optString(options, "orgId");
     const timeout = optNumber(options, "timeoutMs");
-    this.#timeout = timeout === undefined ? 10000 : positive(timeout);
-    this.#total = positive(optNumber(options, "totalTimeoutMs"));
+    const total = optNumber(options, "totalTimeoutMs");
     const [limit, base, max] = retryOptions(get(options, "retry"));
     const [entries, bytes] = cacheOptions(get(options, "cache"));
     this.#onRetry = optFunction(options, "onRetry");
     this.#onUnauthorized = optFunction(options, "onUnauthorized");
     const insecure = Boolean(get(options, "allowInsecureToken"));
-    this.#core = new Core(baseUrl, token, org, insecure, limit, base, max, entries, bytes);
-    this.#token = token;
-    this.#org = org;
+    this.#engine = new Engine(
+      baseUrl, token, org, insecure, limit, base, max, entries, bytes,
+      timeout === undefined ? 10000 : timeout, total === undefined ? 0 : total, this.#onUnauthorized !== undefined,
+    );
   }
 
   /** GET `path`; resolves the parsed JSON body (`undefined` when empty). */
@@ -364,7 +363,7 @@ export class Client {
     } catch {
       next = path; // the first request reports the bad path
     }
-    const request = (url) => this.#request("GET", url, [], undefined, undefined, signal, "default");
+    const request = (url) => this.#request("GET", url, [], undefined, undefined, signal, 0);
     let started = false;
     async function* pages() {
       if (started) {
@@ -422,19 +421,18 @@ export class Client {
     const n = get(options, "attempts");
     const attempts = typeof n === "number" && n >= 1 ? Math.trunc(Math.min(n, 100)) : 3;
     const m = get(options, "method");
-    const method = typeof m === "string" ? m.toUpperCase() : "PUT";
-    if (method !== "PUT" && method !== "PATCH") throw typeError("update's method must be PUT or PATCH");
+    const method = Engine.updateMethod(typeof m === "string" ? m : undefined);
     const s = get(options, "signal");
     const signal = s instanceof AbortSignal ? s : undefined;
     let last;
     for (let i = 0; i < attempts; i++) {
-      const current = await this.#request("GET", path, [], undefined, undefined, signal, "no-cache");
+      const current = await this.#request("GET", path, [], undefined, undefined, signal, 1);
       const changed = await change.call(null, current.data);
       const headers = absent(current.etag) ? undefined : { "If-Match": current.etag };
       try {
-        return (await this.#request(method, path, [], changed, headers, signal, "default")).data;
+        return (await this.#request(method, path, [], changed, headers, signal, 0)).data;
       } catch (e) {
-        if (!(isProjektError(e) && (e.kind === "conflict" || e.status === 412))) throw e;
+        if (!(isProjektError(e) && Engine.updateAgain(e.status))) throw e;
         last = e;
       }
     }
@@ -446,8 +444,6 @@ export class Client {
     if (absent(token)) token = undefined;
     else if (typeof token !== "string") throw typeError("token must be a string");
     this.#live().setToken(token);
-    this.#token = token;
-    this.#identityChanged();
   }
 
   /** Replaces the org id (`null` clears it; `''` is refused). */
@@ -455,13 +451,6 @@ export class Client {
     if (absent(orgId)) orgId = undefined;
     else if (typeof orgId !== "string") throw typeError("orgId must be a string UUID");
     this.#live().setOrgId(orgId);
-    this.#org = orgId;
-    this.#identityChanged();
-  }
-
-  #identityChanged() {
-    this.#partition = undefined;
-    this.#keys.clear();
   }
 
   /** Empties the ETag cache. */
@@ -484,14 +473,14 @@ export class Client {
    * rather than when it is garbage-collected. Later calls throw a TypeError.
    */
   free() {
-    const core = this.#core;
-    this.#core = undefined;
-    if (core) core.free();
+    const engine = this.#engine;
+    this.#engine = undefined;
+    if (engine) engine.free();
   }
 
   #live() {
-    if (this.#core === undefined) throw typeError("this Client was freed (free() was called)");
-    return this.#core;
+    if (this.#engine === undefined) throw typeError("this Client was freed (free() was called)");
+    return this.#engine;
   }
 
   async #send(method, path, body, options, full) {
@@ -499,7 +488,7 @@ export class Client {
     let query = [];
     let headers;
     let signal;
-    let mode = "default";
+    let mode = 0;
     if (!absent(options)) {
       if (!isObject(options)) throw typeError("options must be an object");
       query = queryPairs(get(options, "query"));
@@ -510,10 +499,10 @@ export class Client {
       }
       const cache = get(options, "cache");
       if (!absent(cache)) {
-        if (!CACHE_MODES.includes(cache)) {
+        mode = CACHE_MODES.indexOf(cache);
+        if (mode < 0) {
           throw typeError('cache must be "default", "no-cache", "reload", "no-store" or "force-cache"');
         }
-        mode = cache;
       }
     }
     const resp = await this.#request(method, path, query, body, headers, signal, mode);
@@ -529,15 +518,17 @@ export class Client {
   }
 
   /**
-   * One request through the gate, retries and cache. Not `async` (one
-   * promise hop fewer per request): every caller is, so a throw here rejects
-   * the caller's promise just the same.
+   * Starts a call in the engine and drives it. Not `async` (one promise hop
+   * fewer per request): every caller is, so a throw here rejects the
+   * caller's promise just the same.
    */
   #request(method, path, query, body, userHeaders, signal, mode) {
-    const core = this.#live();
-    if (!PLAIN.includes(method)) method = Core.method(method);
-    const url = this.#url(core, path, query);
+    const engine = this.#live();
+    const [ref, url] = query.length > 0
+      ? [engine.url(path, query)]
+      : remember(this.#urls, path, (p) => engine.urlId(p));
     const headers = buildHeaders(userHeaders);
+    let flags = headers.keys().next().done ? 0 : 16;
     let text;
     if (body !== undefined) {
       try {
@@ -546,208 +537,164 @@ export class Client {
         throw new TypeError("projekt-client: the request body cannot be serialised as JSON", { cause });
       }
       if (!headers.has("content-type")) headers.set("Content-Type", "application/json");
+      if (text !== undefined) flags |= 1;
     }
+    if (headers.has("idempotency-key")) flags |= 2;
+    if (headers.has("authorization")) flags |= 4;
+    if (headers.has("x-org-id")) flags |= 8;
+    if (!absent(signal)) flags |= 32;
+    let m = PLAIN.indexOf(method);
+    if (m < 0) {
+      method = Engine.method(method); // another name, upper-cased as fetch would (or a TypeError)
+      m = PLAIN.indexOf(method);
+    }
+    let a = engine.start(ref, m < 0 ? method : m, flags, mode, headers.get("if-none-match") ?? undefined);
+    if (a[0] === JOIN) return this.#follow(a[1]);
     const ctx = {
       method,
-      url,
+      url: url ?? ref,
       headers,
       body: text,
       signal: absent(signal) ? undefined : signal,
-      mode,
-      deadline: this.#total === undefined ? undefined : Date.now() + this.#total,
-      authOurs: false,
+      cause: undefined,
+      data: undefined,
+      text: undefined,
     };
-    if (ctx.signal && ctx.signal.aborted) throw aborted(ctx, 0, ctx.signal.reason, []);
-    if (method === "GET") return this.#getCached(ctx);
-    if (!WRITES.includes(method)) return this.#run(ctx, false).then(first);
-    return this.#write(core, ctx);
+    if (ctx.signal && ctx.signal.aborted) {
+      ctx.cause = ctx.signal.reason;
+      a = engine.aborted(a[1]);
+    }
+    if (m !== 0) return this.#drive(ctx, a).then(first);
+    // A GET: others may join it while it runs.
+    const id = a[1];
+    const inflight = this.#inflight;
+    const run = this.#drive(ctx, a);
+    inflight.set(id, run);
+    const done = () => inflight.delete(id);
+    run.then(done, done);
+    return run.then(first);
   }
 
-  /** `path` joined onto the base URL; query-less paths are remembered. */
-  #url(core, path, query) {
-    return query.length > 0 ? core.url(path, query) : remember(this.#urls, path, (p) => core.url(p, query));
-  }
-
-  /** A write: GETs of what it affects bypass the cache until it ends. */
-  async #write(core, ctx) {
-    core.beginWrite(ctx.url);
-    let ok = false;
-    try {
-      const [resp] = await this.#run(ctx, false);
-      ok = true;
-      return resp;
-    } finally {
-      core.endWrite(ctx.url, ok);
-    }
-  }
-
-  /** A GET: served from / stored in the cache, shared with identical concurrent GETs. */
-  async #getCached(ctx) {
-    const core = this.#live();
-    const caching = ctx.mode !== "no-store" && !ctx.headers.has("if-none-match") && core.cacheable(ctx.url);
-    if (!caching) return (await this.#run(ctx, false))[0];
-    const shared = !ctx.signal && ctx.mode !== "reload" && ctx.headers.keys().next().done;
-    if (!shared) return (await this.#run(ctx, true))[0];
-    const key = remember(this.#keys, ctx.url, (u) => core.sharedKey(u));
-    let entry = this.#inflight.get(key);
-    if (!entry) {
-      const inflight = this.#inflight;
-      entry = { taken: false, promise: this.#run(ctx, true) };
-      // Registered before any caller's await, so the entry is gone when they resume.
-      const done = () => inflight.delete(key);
-      entry.promise.then(done, done);
-      inflight.set(key, entry);
-    }
-    const [resp, text] = await entry.promise;
-    if (!entry.taken) {
-      // The first caller takes the parsed body: no second parse when alone.
-      entry.taken = true;
-      return resp;
-    }
+  /** A GET the engine joined to call `leader`: a copy of its result. */
+  async #follow(leader) {
+    const run = this.#inflight.get(leader);
+    if (!run) throw typeError("internal error (a joined call is gone)");
+    const [resp, text] = await run;
     return { ...resp, data: copyOf(text, resp.data) };
   }
 
   /**
-   * The request loop. With `caching`, a GET revalidates and stores, and the
-   * body text is returned alongside (for sharing): `[response, text]`.
+   * Performs the engine's actions for one call until it settles: resolves
+   * `[response, text]` (the text when the body was kept, for joined calls).
    */
-  async #run(ctx, caching) {
-    const core = this.#live();
-    let attempts = 0;
-    const delays = [];
-    let refreshed = false;
-    let skipConditional = ctx.mode === "reload";
-    const hasKey = ctx.headers.has("idempotency-key");
-    const userEtag = ctx.headers.get("if-none-match");
-    const generation = core.generation;
-    for (;;) {
-      // The shared gate: after a 429 (or a spent window) hold new attempts.
-      const wait = core.gateWait(Date.now());
-      if (wait > 0) await this.#wait(ctx, wait, attempts, delays);
-      // What the cache holds for this identity, asked per attempt (a 401
-      // refresh changes the identity).
-      const partition = caching ? (this.#partition ??= core.partition) : undefined;
-      const stored = caching && !skipConditional ? core.cacheGet(partition, ctx.url) : undefined;
-      if (stored && ctx.mode === "force-cache") {
-        return [this.#fromCache(stored, undefined, attempts), stored.text];
-      }
-      if (stored) ctx.headers.set("If-None-Match", stored.etag);
-      else if (caching) ctx.headers.delete("If-None-Match");
-      attempts++;
-      let timeout = this.#timeout;
-      if (ctx.deadline !== undefined) {
-        const left = ctx.deadline - Date.now();
-        if (left <= 0) throw this.#timeoutError(ctx, attempts, delays);
-        timeout = timeout === undefined ? left : Math.min(timeout, left);
-      }
-      const outcome = await this.#attempt(ctx, timeout, caching);
-      if (outcome.aborted) throw aborted(ctx, attempts, outcome.reason, delays);
-      const res = outcome.res;
-      if (res && (res.redirected || res.type === "opaqueredirect")) {
-        cancel(res);
-        // Status 0 (an opaque redirect's): nothing of its answer is read.
-        throw await this.#readError(ctx, { headers: new Headers() }, 0, attempts, delays, null, null);
-      }
-      if (!res) {
-        const delay = core.decide(ctx.method, hasKey, outcome.failure, attempts, null, null, Date.now(), Math.random());
-        if (delay >= 0) {
-          await this.#beforeRetry(ctx, attempts, delay, outcome.failure, 0, delays);
-          delays.push(delay);
-          continue;
-        }
-        const timedOut = outcome.failure === TIMEOUT;
-        const message = timedOut
-          ? `projekt-client: request timed out after ${Math.round(timeout || 0)} ms`
-          : `projekt-client: network error, no response from ${core.origin}`;
-        throw makeError(timedOut ? "timeout" : "network", 0, message, ctx.method, shown(ctx), attempts, {
-          cause: outcome.cause,
-          delays,
-        });
-      }
-      const status = res.status;
-      const headers = res.headers;
-      const remaining = headers.get("x-ratelimit-remaining");
-      const reset = headers.get("x-ratelimit-reset");
-      const retryAfter = headers.get("retry-after");
-      if (status === 429 || remaining !== null) core.observe(status, remaining, reset, retryAfter, Date.now());
-      if (status >= 200 && status < 300) {
-        const etag = headers.get("etag");
-        // The text is kept only when it will be stored: a 200 with an ETag.
-        const keep = caching && status === 200 && etag !== null;
-        const [data, text] = await this.#readSuccess(ctx, res, status, keep, attempts, delays);
-        if (caching) {
-          const control = headers.get("cache-control");
-          const store = status === 200 && typeof text === "string" && !(control && /no-store/i.test(control));
-          if (store) core.cachePut(partition, ctx.url, etag, true, { etag, text, headers }, text.length, generation);
-          else core.cachePut(partition, ctx.url, null, false, undefined, 0, generation);
-        }
-        return [{ status, data, headers, etag, fromCache: false, attempts }, text];
-      }
-      if (status === 304) {
-        if (stored) {
-          core.cacheGet(partition, ctx.url); // a revalidated entry is the most recently used
-          return [this.#fromCache(stored, headers, attempts), stored.text];
-        }
-        if (caching && !skipConditional) {
-          // Nothing stored (evicted meanwhile): ask once more, unconditionally.
-          skipConditional = true;
-          attempts--;
-          continue;
-        }
-        return [{ status, data: undefined, headers, etag: headers.get("etag") ?? userEtag, fromCache: false, attempts }];
-      }
-      if (status === 401) {
-        core.dropIdentity();
-        if (!refreshed && this.#onUnauthorized) {
-          refreshed = true;
-          if (await this.#refreshToken()) continue;
+  async #drive(ctx, a) {
+    const engine = this.#live();
+    const id = a[1];
+    let res;
+    let errText;
+    try {
+      for (;;) {
+        switch (a[0]) {
+          case FETCH: {
+            res = undefined;
+            errText = undefined;
+            ctx.cause = undefined;
+            const o = await this.#attempt(ctx, a);
+            if (o.aborted) {
+              ctx.cause = o.reason;
+              a = engine.aborted(id);
+            } else if (o.res) {
+              res = o.res;
+              [a, errText] = await this.#report(ctx, id, res, a[5] & 4);
+            } else {
+              ctx.cause = o.cause;
+              a = engine.failed(id, o.failure);
+            }
+            break;
+          }
+          case READ_BODY: {
+            const r = await this.#readSuccess(ctx, res, a[2]);
+            if (r.aborted) {
+              ctx.cause = r.reason;
+              a = engine.aborted(id);
+            } else if (r.failure !== undefined) {
+              ctx.cause = r.cause;
+              a = engine.bodyFailed(id, r.failure);
+            } else {
+              ctx.data = r.data;
+              ctx.text = r.text;
+              const keep = a[2] && typeof r.text === "string";
+              a = keep ? engine.body(id, { text: r.text, headers: res.headers }, r.text.length) : engine.body(id, undefined, 0);
+            }
+            break;
+          }
+          case READ_ERROR:
+            errText = a[2] ? await this.#errorText(ctx, res) : "";
+            if (!a[2]) cancel(res);
+            a = engine.envelope(id, errText);
+            break;
+          case WAIT:
+            if (a.length > 3) {
+              cancel(res);
+              this.#tellRetry(ctx, a);
+            }
+            try {
+              await sleep(a[2], ctx.signal);
+              a = engine.waited(id);
+            } catch (reason) {
+              ctx.cause = reason;
+              a = engine.aborted(id);
+            }
+            break;
+          case REFRESH:
+          case AWAIT_REFRESH:
+            a = engine.refreshed(id, await this.#refreshToken(a[0] === REFRESH, a[2]));
+            break;
+          case FRESH:
+            return [{ status: a[2], data: ctx.data, headers: res.headers, etag: a[3], fromCache: false, attempts: a[4] }, ctx.text];
+          case CACHED: {
+            const entry = a[2];
+            const resp = {
+              status: 304,
+              data: parse(entry.text),
+              headers: a[5] ? res.headers : undefined,
+              stored: entry.headers,
+              etag: a[3],
+              fromCache: true,
+              attempts: a[4],
+            };
+            return [resp, entry.text];
+          }
+          case FAILED: {
+            const failed = a;
+            a = undefined;
+            throw this.#error(ctx, res, errText, failed);
+          }
+          default:
+            throw typeError(`internal error (an unknown action ${a[0]})`);
         }
       }
-      const delay = core.decide(ctx.method, hasKey, status, attempts, reset, retryAfter, Date.now(), Math.random());
-      if (delay >= 0) {
-        cancel(res);
-        await this.#beforeRetry(ctx, attempts, delay, status, status, delays);
-        delays.push(delay);
-        continue;
-      }
-      throw await this.#readError(ctx, res, status, attempts, delays, reset, retryAfter);
+    } catch (e) {
+      // A settled call is the engine's no more; anything else thrown here
+      // (a freed client, a bug) must not leave the call behind.
+      if (a !== undefined && this.#engine !== undefined) this.#engine.cancel(id);
+      throw e;
     }
   }
 
-  #fromCache(stored, headers, attempts) {
-    return {
-      status: 304,
-      data: parse(stored.text),
-      headers,
-      stored: stored.headers,
-      etag: stored.etag,
-      fromCache: true,
-      attempts,
-    };
-  }
-
-  /** One `fetch`: `{ res }`, `{ failure, cause }` or `{ aborted, reason }`. */
-  async #attempt(ctx, timeout, caching) {
+  /** One `fetch` as the engine asks: `{ res }`, `{ failure, cause }` or `{ aborted, reason }`. */
+  async #attempt(ctx, a) {
     const headers = ctx.headers;
+    const [, , inm, auth, org, flags, timeout] = a;
+    if (inm === null) headers.delete("If-None-Match");
+    else if (inm !== undefined) headers.set("If-None-Match", inm);
+    if (auth === null) headers.delete("Authorization");
+    else if (auth !== undefined) headers.set("Authorization", auth);
+    if (org !== undefined) headers.set("X-Org-Id", org);
     const init = { method: ctx.method, credentials: "omit", headers };
-    // With our own cache on, the browser's HTTP cache would hold a second
-    // copy and could answer a revalidation itself, hiding the 304. With it
-    // off, it would still add its own If-None-Match and turn the 304 into a
-    // 200 behind our back.
-    if (caching || ctx.method === "GET") init.cache = "no-store";
-    const token = this.#token;
-    if (token !== undefined && (ctx.authOurs || !headers.has("authorization"))) {
-      headers.set("Authorization", "Bearer " + token);
-      ctx.authOurs = true;
-    } else if (token === undefined && ctx.authOurs) {
-      headers.delete("Authorization");
-    }
-    if (this.#org !== undefined && !headers.has("x-org-id")) headers.set("X-Org-Id", this.#org);
+    if (flags & 1) init.cache = "no-store";
+    if (flags & 2) init.redirect = "manual";
     if (ctx.body !== undefined) init.body = ctx.body;
-    // Redirects (src/scope.rs, `may_follow_redirects`): a request that
-    // carries the token, an org or a body is never followed (the browser
-    // would carry them to a place no one checked); any redirect is refused (#run).
-    if (ctx.body !== undefined || headers.has("authorization") || headers.has("x-org-id")) init.redirect = "manual";
     const timer = timeout === undefined ? undefined : AbortSignal.timeout(Math.max(Math.ceil(timeout), 1));
     const signal = ctx.signal && timer ? AbortSignal.any([ctx.signal, timer]) : ctx.signal || timer;
     if (signal) init.signal = signal;
@@ -755,152 +702,122 @@ export class Client {
       return { res: await fetch(ctx.url, init) };
     } catch (cause) {
       if (ctx.signal && ctx.signal.aborted) return { aborted: true, reason: ctx.signal.reason };
-      return { failure: timer && timer.aborted ? TIMEOUT : NETWORK, cause };
+      return { failure: timer && timer.aborted ? 1 : 0, cause };
     }
   }
 
-  /** A 2xx body: `[parsed, text]`, `undefined`s when empty. */
-  async #readSuccess(ctx, res, status, needText, attempts, delays) {
-    if (ctx.method === "HEAD" || status === 204 || status === 205) return [];
+  /**
+   * Reports a response's head (and, for an error status the engine will
+   * not retry, its body: one crossing instead of two): `[action, errText]`.
+   */
+  async #report(ctx, id, res, eagerAll) {
+    const status = res.status;
+    const h = res.headers;
+    let flags = res.redirected || res.type === "opaqueredirect" ? 1 : 0;
+    let packed;
+    for (let i = 0; i < HEAD.length; i++) {
+      const v = h.get(HEAD[i]);
+      if (v !== null) {
+        flags |= 2 << i;
+        packed = packed === undefined ? v : packed + "\n" + v;
+      }
+    }
+    let errText;
+    if (status >= 400 && (eagerAll || !RETRYABLE.includes(status))) {
+      errText = await this.#errorText(ctx, res);
+      flags |= 2 << HEAD.length;
+      packed = packed === undefined ? errText : packed + "\n" + errText;
+    }
+    return [this.#live().response(id, status, flags, packed), errText];
+  }
+
+  /** A 2xx body: `{ data, text }` (`undefined`s when empty), `{ failure, cause }` or `{ aborted, reason }`. */
+  async #readSuccess(ctx, res, needText) {
+    const status = res.status;
+    if (ctx.method === "HEAD" || status === 204 || status === 205) return {};
     const length = res.headers.get("content-length");
-    if (length === "0") return [];
+    if (length === "0") return {};
     try {
       const big = length !== null && res.body && Number(length) >= STREAM_FROM;
       // With a length and nothing to store, the browser parses straight from bytes.
-      if (length !== null && !needText && !big) return [await res.json()];
+      if (length !== null && !needText && !big) return { data: await res.json() };
       const text = big ? await streamText(res.body) : await res.text();
-      if (text.length === 0) return [];
-      return [JSON.parse(text), text];
-    } catch (e) {
-      throw this.#bodyFailure(ctx, status, e, attempts, delays);
+      if (text.length === 0) return {};
+      return { data: JSON.parse(text), text };
+    } catch (cause) {
+      if (cause instanceof SyntaxError) return { failure: 0, cause };
+      if (ctx.signal && ctx.signal.aborted) return { aborted: true, reason: ctx.signal.reason };
+      const name = get(cause, "name");
+      return { failure: name === "TimeoutError" || name === "AbortError" ? 1 : 2, cause };
     }
   }
 
-  /** A body that could not be read or parsed. */
-  #bodyFailure(ctx, status, cause, attempts, delays) {
-    const extra = { cause, delays };
-    if (cause instanceof SyntaxError) {
-      const message = `projekt-client: the ${status} response body is not valid JSON`;
-      return makeError("decode", status, message, ctx.method, shown(ctx), attempts, extra);
-    }
-    if (ctx.signal && ctx.signal.aborted) return aborted(ctx, attempts, ctx.signal.reason, delays);
-    const name = get(cause, "name");
-    return name === "TimeoutError" || name === "AbortError"
-      ? makeError("timeout", 0, "projekt-client: the response body timed out", ctx.method, shown(ctx), attempts, extra)
-      : makeError("network", 0, "projekt-client: the connection failed while reading the response body",
-          ctx.method, shown(ctx), attempts, extra);
-  }
-
-  /** The typed error for an error status, from its (untrusted) body. */
-  async #readError(ctx, res, status, attempts, delays, reset, retryAfter) {
-    const headers = res.headers;
-    const length = (headers.get("content-length") || "").trim();
-    const size = /^\+?\d+$/.test(length) ? Number(length) : undefined;
-    const tooBig = size > MAX_ERROR_BODY;
-    // Only a JSON body is the envelope: a proxy's page gets a message made from the status.
-    const type = headers.get("content-type");
-    const isJson = type === null || type.toLowerCase().includes("json");
-    let parsed;
-    if (!tooBig && isJson && status !== 0 && ctx.method !== "HEAD") {
-      try {
-        const token = this.#token;
-        if (!token && size > 0) {
-          // A bounded length and no token to redact: the browser parses
-          // straight from bytes, as for a success.
-          parsed = await res.json();
-        } else {
-          let text = await res.text();
-          if (text.length > 0 && text.length <= MAX_ERROR_BODY) {
-            if (token && text.includes(token)) text = text.split(token).join("[redacted]");
-            parsed = parse(text);
-          }
-        }
-      } catch {
-        // an unreadable body makes the message from the status
-      }
-    } else {
+  /** An error body's text, at most MAX_ERROR_BODY long (`""` past that, or unreadable). */
+  async #errorText(ctx, res) {
+    if (ctx.method === "HEAD") return "";
+    const length = (res.headers.get("content-length") || "").trim();
+    if (/^\+?\d+$/.test(length) && Number(length) > MAX_ERROR_BODY) {
       cancel(res);
+      return "";
     }
-    // Rust decides what the error says from the envelope's `error` string and
-    // `errors` member (as JSON text: one string instead of a call per key);
-    // the object is made here, outside the wasm call (an Error constructed
-    // under a wasm frame costs V8 far more to capture its stack).
-    const env = parsed !== null && typeof parsed === "object" ? parsed : {};
-    const error = typeof env.error === "string" ? env.error : undefined;
-    const errors = env.errors !== null && typeof env.errors === "object" ? JSON.stringify(env.errors) : undefined;
-    const o = JSON.parse(this.#live().httpError(
-      status, error, errors, headers.get("allow"), reset, retryAfter, Date.now(),
-    ));
-    if (parsed !== undefined) o.data = parsed;
-    o.headers = headers;
-    o.delays = delays.slice();
-    return makeError(o.kind, status, o.message, ctx.method, shown(ctx), attempts, o);
-  }
-
-  /** Tells `onRetry`, then sleeps (abortable). */
-  async #beforeRetry(ctx, attemptsMade, delayMs, failure, status, delays) {
-    const onRetry = this.#onRetry;
-    if (onRetry) {
-      const info = {
-        attempt: attemptsMade + 1,
-        delayMs,
-        reason: Core.reason(failure),
-        status,
-        method: ctx.method,
-        url: shown(ctx),
-      };
-      try {
-        onRetry.call(null, info); // a throwing callback must not break the request
-      } catch {
-        // ignored
-      }
-    }
-    if (ctx.deadline !== undefined && Date.now() + delayMs >= ctx.deadline) {
-      throw this.#timeoutError(ctx, attemptsMade, delays);
-    }
-    await this.#wait(ctx, delayMs, attemptsMade, delays);
-  }
-
-  /** Sleeps on the event loop; the caller's abort rejects at once. */
-  async #wait(ctx, ms, attempts, delays) {
     try {
-      await sleep(ms, ctx.signal);
-    } catch (reason) {
-      throw aborted(ctx, attempts, reason, delays);
+      const text = await res.text();
+      return text.length <= MAX_ERROR_BODY ? text : "";
+    } catch {
+      return ""; // an unreadable body makes the message from the status
     }
   }
 
-  #timeoutError(ctx, attempts, delays) {
-    const message = `projekt-client: request exceeded totalTimeoutMs (${this.#total} ms)`;
-    return makeError("timeout", 0, message, ctx.method, shown(ctx), attempts, { delays: delays.slice() });
+  /** The error the engine settled the call with, as a real `Error`. */
+  #error(ctx, res, errText, a) {
+    const o = JSON.parse(a[2]);
+    o.delays = a[3];
+    if (ctx.cause !== undefined) o.cause = ctx.cause;
+    if (res && (o.status >= 300 || o.kind === "http")) {
+      if (errText) {
+        const data = parse(a[4] ?? errText);
+        if (data !== undefined) o.data = data;
+      }
+      o.headers = res.headers;
+    }
+    return makeError(o.kind, o.status, o.message, o.method, o.url, o.attempts, o);
   }
 
-  /** Asks `onUnauthorized` for a fresh token; concurrent 401s share one call. */
-  async #refreshToken() {
-    let p = this.#refresh;
-    if (!p) {
+  /** Tells `onRetry` about the retry the engine is about to wait for. */
+  #tellRetry(ctx, a) {
+    const onRetry = this.#onRetry;
+    if (!onRetry) return;
+    const info = { attempt: a[3], delayMs: a[2], reason: a[4], status: a[5], method: ctx.method, url: showUrl(ctx.url) };
+    try {
+      onRetry.call(null, info); // a throwing callback must not break the request
+    } catch {
+      // ignored
+    }
+  }
+
+  /**
+   * Asks `onUnauthorized` for a fresh token (`start`), or awaits the one
+   * another call asked for: the token, or `undefined`.
+   */
+  async #refreshToken(start, id) {
+    let r = this.#refresh;
+    if (start) {
+      let p;
       try {
         p = Promise.resolve(this.#onUnauthorized.call(null));
       } catch (e) {
         p = Promise.reject(e);
       }
       p.catch(() => {});
-      this.#refresh = p;
+      r = this.#refresh = { id, p };
+    } else if (!r || r.id !== id) {
+      return undefined;
     }
-    let token;
     try {
-      token = await p;
+      const token = await r.p;
+      return typeof token === "string" ? token : undefined;
     } catch {
-      token = undefined;
-    }
-    if (this.#refresh === p) this.#refresh = null;
-    if (typeof token !== "string") return false;
-    if (token === this.#token) return true;
-    try {
-      this.setToken(token);
-      return true;
-    } catch {
-      return false;
+      return undefined;
     }
   }
 }

@@ -5,7 +5,7 @@ pub(crate) mod bindings;
 #[cfg(feature = "client")]
 pub mod client;
 pub(crate) mod convert;
-pub mod core;
+pub mod engine;
 #[cfg(feature = "forms")]
 pub mod forms;
 #[cfg(feature = "client")]

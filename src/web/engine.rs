@@ -1,0 +1,514 @@
+//! The request engine ([`crate::engine`]) for the npm package's `Client`
+//! (`src/js/client.js`), which performs the actions it answers with.
+//!
+//! The boundary is coarse on purpose: a call crosses it once to start and
+//! once per event (a GET answered 304 from the cache: twice; a 422 or a
+//! 404, whose body is read with the head: twice), and every answer is one
+//! JS array (`[code, id, …]`, codes below), built here with no call back
+//! into the `.wasm`. Strings cross as `JsValue`s and are read only when the
+//! decision needs them; a response's header values and error body cross as
+//! one string (one copy into wasm memory), and a query-less path as the
+//! number [`Engine::url_id`] gave it.
+
+#[allow(unused_imports)]
+use crate::prelude::*;
+
+use crate::cache::CacheOptions;
+use crate::engine::{
+    self, Action, BodyFailure, CacheMode, CallId, Config, Event, Head, Header, Outcome, Start,
+    Started,
+};
+use crate::pagination::{next_url, PageMeta, Walk};
+use crate::request::{normalise_method, BaseUrl, ConfigError};
+use crate::retry::{Failure, RetryOptions};
+use crate::web::convert::{js, opt, text};
+use js_sys::Array;
+use wasm_bindgen::prelude::*;
+
+fn type_error(e: ConfigError) -> JsValue {
+    js_sys::TypeError::new(&e.0).into()
+}
+
+/// Action codes (`client.js` names them the same).
+const FETCH: u32 = 0;
+const READ_BODY: u32 = 1;
+const READ_ERROR: u32 = 2;
+const WAIT: u32 = 3;
+const REFRESH: u32 = 4;
+const AWAIT_REFRESH: u32 = 5;
+const JOIN: u32 = 6;
+const FRESH: u32 = 7;
+const CACHED: u32 = 8;
+const FAILED: u32 = 9;
+
+/// The methods `start` takes as a number (no string crosses).
+const METHODS: [&str; 5] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
+const MODES: [CacheMode; 5] = [
+    CacheMode::Default,
+    CacheMode::NoCache,
+    CacheMode::Reload,
+    CacheMode::NoStore,
+    CacheMode::ForceCache,
+];
+/// Query-less URLs `url_id` keeps (client.js's memo of them holds as many).
+const URLS_MAX: usize = 256;
+
+/// One client's engine, and the URLs of its query-less paths.
+#[wasm_bindgen]
+pub struct Engine {
+    e: engine::Engine<JsValue>,
+    urls: Vec<String>,
+    /// Bumped whenever `urls` starts over, so a stale id is refused.
+    epoch: u32,
+}
+
+fn num(v: f64) -> JsValue {
+    JsValue::from_f64(v)
+}
+
+fn header(h: &Header) -> JsValue {
+    match h {
+        Header::Keep => JsValue::UNDEFINED,
+        Header::Remove => JsValue::NULL,
+        Header::Set(v) => js(v),
+    }
+}
+
+fn opt_js(v: Option<&str>) -> JsValue {
+    v.map_or(JsValue::NULL, js)
+}
+
+/// `[code, id, …rest]`.
+fn answer(code: u32, id: CallId, rest: &[JsValue]) -> JsValue {
+    let a = Array::new_with_length(2 + rest.len() as u32);
+    a.set(0, code.into());
+    a.set(1, id.into());
+    for (i, v) in rest.iter().enumerate() {
+        a.set(2 + i as u32, v.clone());
+    }
+    a.into()
+}
+
+#[wasm_bindgen]
+impl Engine {
+    /// Checks the options' values (client.js has checked their types).
+    /// `max_entries < 0` turns the cache off; a timeout ≤ 0 or `NaN` is none.
+    #[wasm_bindgen(constructor)]
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        base_url: &JsValue,
+        token: &JsValue,
+        org_id: &JsValue,
+        allow_insecure: bool,
+        limit: u32,
+        base_delay_ms: f64,
+        max_delay_ms: f64,
+        max_entries: f64,
+        max_bytes: f64,
+        timeout_ms: f64,
+        total_timeout_ms: f64,
+        refresh: bool,
+    ) -> Result<Engine, JsValue> {
+        let base = BaseUrl::parse(&text(base_url)).map_err(type_error)?;
+        let cfg = Config {
+            base,
+            token: opt(token),
+            org_id: opt(org_id),
+            allow_insecure_token: allow_insecure,
+            timeout_ms: Some(timeout_ms),
+            total_timeout_ms: Some(total_timeout_ms),
+            retry: RetryOptions {
+                limit,
+                base_delay_ms,
+                max_delay_ms,
+            },
+            cache: (max_entries >= 0.0).then(|| CacheOptions {
+                max_entries: max_entries.min(1e9) as usize,
+                max_bytes: max_bytes.clamp(0.0, 1e15) as usize,
+            }),
+            refresh,
+        };
+        Ok(Engine {
+            e: engine::Engine::new(cfg).map_err(type_error)?,
+            urls: Vec::new(),
+            epoch: 0,
+        })
+    }
+
+    /// Replaces the token (`undefined` removes it); a refused one keeps the old.
+    #[wasm_bindgen(js_name = setToken)]
+    pub fn set_token(&mut self, token: &JsValue) -> Result<(), JsValue> {
+        self.e.set_token(opt(token).as_deref()).map_err(type_error)
+    }
+
+    /// Replaces the org id (`undefined` removes it).
+    #[wasm_bindgen(js_name = setOrgId)]
+    pub fn set_org_id(&mut self, org_id: &JsValue) -> Result<(), JsValue> {
+        self.e
+            .set_org_id(opt(org_id).as_deref())
+            .map_err(type_error)
+    }
+
+    /// The base URL requests are joined onto.
+    #[wasm_bindgen(getter, js_name = baseUrl)]
+    pub fn base_url(&self) -> JsValue {
+        js(self.e.base().as_str())
+    }
+
+    /// The number that stands for a query-less `path`'s URL in [`Engine::start`]
+    /// (a `TypeError` for a path outside the base URL). client.js remembers
+    /// it; both start over after [`URLS_MAX`] paths.
+    /// (`[id, url]`: the URL too, for `fetch`.)
+    #[wasm_bindgen(js_name = urlId)]
+    pub fn url_id(&mut self, path: &JsValue) -> Result<Array, JsValue> {
+        let url = self.e.url(&text(path), &[]).map_err(type_error)?;
+        if self.urls.len() >= URLS_MAX {
+            self.urls.clear();
+            self.epoch = self.epoch.wrapping_add(1) & 0xff_ffff;
+        }
+        let shown = js(&url);
+        self.urls.push(url);
+        let id = self.epoch << 8 | (self.urls.len() as u32 - 1);
+        Ok(Array::of2(&id.into(), &shown))
+    }
+
+    /// `path` joined onto the base URL with the query pairs (`[k, v, k, v…]`).
+    pub fn url(&self, path: &JsValue, query: Vec<JsValue>) -> Result<JsValue, JsValue> {
+        let mut pairs = Vec::with_capacity(query.len() / 2);
+        let mut it = query.iter().map(text);
+        while let (Some(k), Some(v)) = (it.next(), it.next()) {
+            pairs.push((k, v));
+        }
+        self.e
+            .url(&text(path), &pairs)
+            .map(|u| js(&u))
+            .map_err(type_error)
+    }
+
+    /// The method upper-cased as fetch would and checked (a `TypeError` when
+    /// fetch would refuse it).
+    pub fn method(method: &JsValue) -> Result<JsValue, JsValue> {
+        normalise_method(&text(method))
+            .map(|m| js(&m))
+            .map_err(type_error)
+    }
+
+    /// `url` with any token in it shown as `[redacted]`: what a page reports.
+    pub fn shown(url: &JsValue) -> JsValue {
+        js(&crate::redact::redact_tokens(&text(url)))
+    }
+
+    /// Starts a call: `url` a [`Engine::url_id`] number or a URL string,
+    /// `method` an index into GET, POST, PUT, PATCH, DELETE or any method
+    /// name, `flags` what the caller set (1 a body, 2 `Idempotency-Key`, 4
+    /// `Authorization`, 8 `X-Org-Id`, 16 any header, 32 a signal), `mode`
+    /// the index of the cache mode, `etag` the caller's `If-None-Match`.
+    /// Answers the first action, or `[JOIN, leader]`.
+    pub fn start(
+        &mut self,
+        url: &JsValue,
+        method: &JsValue,
+        flags: u32,
+        mode: u32,
+        etag: &JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let owned;
+        let url: &str = match url.as_f64() {
+            Some(id) => {
+                let id = id as u32;
+                match self.urls.get((id & 0xff) as usize) {
+                    Some(u) if id >> 8 == self.epoch => u,
+                    _ => {
+                        return Err(type_error(ConfigError(
+                            "projekt-client: internal error (a stale URL id)".into(),
+                        )))
+                    }
+                }
+            }
+            None => {
+                owned = text(url);
+                &owned
+            }
+        };
+        let named;
+        let method: &str = match method.as_f64() {
+            Some(i) => METHODS.get(i as usize).copied().unwrap_or("GET"),
+            None => {
+                named = normalise_method(&text(method)).map_err(type_error)?;
+                &named
+            }
+        };
+        let etag = opt(etag);
+        let s = Start {
+            method,
+            url,
+            mode: MODES.get(mode as usize).copied().unwrap_or_default(),
+            body: flags & 1 != 0,
+            idempotency_key: flags & 2 != 0,
+            authorization: flags & 4 != 0,
+            org: flags & 8 != 0,
+            headers: flags & 16 != 0,
+            signal: flags & 32 != 0,
+            if_none_match: etag.as_deref(),
+        };
+        Ok(match self.e.start(s, js_sys::Date::now()) {
+            Started::Join(leader) => answer(JOIN, leader, &[]),
+            Started::Call(id, action) => self.encode(id, action, None),
+        })
+    }
+
+    /// A response came: `status`, `flags` (1: redirected or opaque; bits
+    /// 2.. say which of ETag, Cache-Control, X-RateLimit-Remaining,
+    /// X-RateLimit-Reset, Retry-After, Allow, Content-Length, Content-Type
+    /// and the error body are in `packed`, in that order, `\n`-separated,
+    /// the body last).
+    pub fn response(&mut self, id: CallId, status: u16, flags: u32, packed: &JsValue) -> JsValue {
+        let packed = text(packed);
+        let present = (flags >> 1).count_ones() as usize;
+        let mut parts = packed.splitn(present.max(1), '\n');
+        let mut field = |bit: u32| -> Option<&str> {
+            if flags & (2 << bit) != 0 {
+                Some(parts.next().unwrap_or(""))
+            } else {
+                None
+            }
+        };
+        let head = Head {
+            status,
+            redirected: flags & 1 != 0,
+            etag: field(0),
+            cache_control: field(1),
+            remaining: field(2),
+            reset: field(3),
+            retry_after: field(4),
+            allow: field(5),
+            content_length: field(6),
+            content_type: field(7),
+            envelope: field(8),
+        };
+        let body = head.envelope;
+        let action = self.e.on(
+            id,
+            Event::Response(head),
+            js_sys::Date::now(),
+            js_sys::Math::random(),
+        );
+        self.encode(id, action, body)
+    }
+
+    /// No response: 0 a network failure, 1 the attempt's timeout.
+    pub fn failed(&mut self, id: CallId, code: u32) -> JsValue {
+        let f = if code == 1 {
+            Failure::Timeout
+        } else {
+            Failure::Network
+        };
+        self.event(id, Event::Failed(f))
+    }
+
+    /// The 2xx body was read; `entry` its stored form (or `undefined`).
+    pub fn body(&mut self, id: CallId, entry: JsValue, size: f64) -> JsValue {
+        let keep = (!entry.is_undefined()).then_some(entry);
+        self.event(
+            id,
+            Event::Body {
+                keep,
+                size: size.clamp(0.0, 1e15) as usize,
+            },
+        )
+    }
+
+    /// The 2xx body could not be read: 0 not JSON, 1 timed out, 2 the connection.
+    #[wasm_bindgen(js_name = bodyFailed)]
+    pub fn body_failed(&mut self, id: CallId, code: u32) -> JsValue {
+        let f = match code {
+            0 => BodyFailure::Decode,
+            1 => BodyFailure::Timeout,
+            _ => BodyFailure::Network,
+        };
+        self.event(id, Event::BodyFailed(f))
+    }
+
+    /// The error body's text (`undefined` when unread).
+    pub fn envelope(&mut self, id: CallId, body: &JsValue) -> JsValue {
+        let body = text(body);
+        let action = self.e.on(
+            id,
+            Event::Envelope(&body),
+            js_sys::Date::now(),
+            js_sys::Math::random(),
+        );
+        self.encode(id, action, Some(&body))
+    }
+
+    /// `update`'s method: `PUT` (for `undefined`) or `PATCH`, else a `TypeError`.
+    #[wasm_bindgen(js_name = updateMethod)]
+    pub fn update_method(method: &JsValue) -> Result<JsValue, JsValue> {
+        engine::update_method(opt(method).as_deref())
+            .map(js)
+            .map_err(type_error)
+    }
+
+    /// The wait ended.
+    pub fn waited(&mut self, id: CallId) -> JsValue {
+        self.event(id, Event::Waited)
+    }
+
+    /// The refresh ended with `token` (not a string: none).
+    pub fn refreshed(&mut self, id: CallId, token: &JsValue) -> JsValue {
+        let token = opt(token);
+        self.event(id, Event::Refreshed(token.as_deref()))
+    }
+
+    /// The caller's signal aborted the call.
+    pub fn aborted(&mut self, id: CallId) -> JsValue {
+        self.event(id, Event::Aborted)
+    }
+
+    /// The caller went away: the call's holdings are released.
+    pub fn cancel(&mut self, id: CallId) {
+        self.e.cancel(id);
+    }
+
+    /// Empties the cache.
+    #[wasm_bindgen(js_name = clearCache)]
+    pub fn clear_cache(&mut self) {
+        self.e.clear_cache();
+    }
+
+    /// Entries held by the cache.
+    #[wasm_bindgen(getter)]
+    pub fn entries(&self) -> u32 {
+        self.e.cache_len() as u32
+    }
+
+    /// Bytes held by the cache.
+    #[wasm_bindgen(getter)]
+    pub fn bytes(&self) -> f64 {
+        self.e.cache_bytes() as f64
+    }
+
+    /// Whether `update` retries after this error (a 409, or a 412 from `If-Match`).
+    #[wasm_bindgen(js_name = updateAgain)]
+    pub fn update_again(status: u16) -> bool {
+        engine::update_again(status)
+    }
+
+    fn event(&mut self, id: CallId, ev: Event<'_, JsValue>) -> JsValue {
+        let action = self
+            .e
+            .on(id, ev, js_sys::Date::now(), js_sys::Math::random());
+        self.encode(id, action, None)
+    }
+
+    /// The action as a JS array. A failure for an error body `body` also
+    /// carries that body with the token redacted, when it held it: what the
+    /// error's `data` is parsed from.
+    fn encode(&self, id: CallId, action: Action<JsValue>, body: Option<&str>) -> JsValue {
+        match action {
+            Action::Fetch(f) => {
+                let flags = f.no_store as u32
+                    | (f.manual_redirect as u32) << 1
+                    | (f.eager_all_errors as u32) << 2;
+                answer(
+                    FETCH,
+                    id,
+                    &[
+                        header(&f.if_none_match),
+                        header(&f.authorization),
+                        f.org.as_deref().map_or(JsValue::UNDEFINED, js),
+                        flags.into(),
+                        f.timeout_ms.map_or(JsValue::UNDEFINED, num),
+                    ],
+                )
+            }
+            Action::ReadBody { keep } => answer(READ_BODY, id, &[keep.into()]),
+            Action::ReadError { read } => answer(READ_ERROR, id, &[read.into()]),
+            Action::Wait { ms, retry } => match retry {
+                Some(r) => answer(
+                    WAIT,
+                    id,
+                    &[num(ms), r.attempt.into(), js(r.reason), r.status.into()],
+                ),
+                None => answer(WAIT, id, &[num(ms)]),
+            },
+            Action::Refresh { id: r } => answer(REFRESH, id, &[r.into()]),
+            Action::AwaitRefresh { id: r } => answer(AWAIT_REFRESH, id, &[r.into()]),
+            Action::Done(Outcome::Fresh {
+                status,
+                etag,
+                attempts,
+            }) => answer(
+                FRESH,
+                id,
+                &[status.into(), opt_js(etag.as_deref()), attempts.into()],
+            ),
+            Action::Done(Outcome::Cached {
+                entry,
+                etag,
+                attempts,
+                revalidated,
+            }) => answer(
+                CACHED,
+                id,
+                &[entry, js(&etag), attempts.into(), revalidated.into()],
+            ),
+            Action::Done(Outcome::Failed(e)) => {
+                let delays: Array = e.delays_ms.iter().map(|d| num(*d)).collect();
+                let redacted = match body.map(|b| self.e.redact_body(b)) {
+                    Some(alloc::borrow::Cow::Owned(r)) => js(&r),
+                    _ => JsValue::UNDEFINED,
+                };
+                answer(
+                    FAILED,
+                    id,
+                    &[js(&e.to_json_parts()), delays.into(), redacted],
+                )
+            }
+        }
+    }
+}
+
+/// One walk over a paginated list: which page comes next, and when to stop.
+#[wasm_bindgen]
+pub struct Pager {
+    walk: Walk,
+}
+
+#[wasm_bindgen]
+impl Pager {
+    /// A walk of at most `max_pages` pages.
+    #[wasm_bindgen(constructor)]
+    pub fn new(max_pages: u32) -> Pager {
+        Pager {
+            walk: Walk::new(max_pages),
+        }
+    }
+
+    /// Whether the page at `url` may be fetched (not seen before, under the bound).
+    pub fn admit(&mut self, url: &JsValue) -> bool {
+        self.walk.admit(&text(url))
+    }
+
+    /// The URL of the page after the one from `url`, from its `meta` and
+    /// `Link` header; `undefined` when it was the last.
+    #[allow(clippy::too_many_arguments)]
+    pub fn next(
+        url: &JsValue,
+        next_cursor: &JsValue,
+        next: &JsValue,
+        page: Option<f64>,
+        last_page: Option<f64>,
+        link: &JsValue,
+        items: u32,
+    ) -> JsValue {
+        let meta = PageMeta {
+            next_cursor: opt(next_cursor),
+            next: opt(next),
+            page,
+            last_page,
+        };
+        next_url(&text(url), &meta, opt(link).as_deref(), items as usize)
+            .map_or(JsValue::UNDEFINED, |u| js(&u))
+    }
+}
