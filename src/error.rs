@@ -170,11 +170,11 @@ impl Error {
     }
     /// Any error that carries an HTTP status.
     pub fn is_http(&self) -> bool {
-        self.kind.is_http()
+        self.kind.is_http() && !self.invalid_input
     }
-    /// 400.
+    /// 400 (not a request the client refused to send: see [`Error::is_invalid_input`]).
     pub fn is_bad_request(&self) -> bool {
-        self.kind == Kind::BadRequest
+        self.kind == Kind::BadRequest && !self.invalid_input
     }
     /// 401.
     pub fn is_unauthorized(&self) -> bool {

@@ -1,32 +1,41 @@
-//! The client: one request loop (gate → attempt → classify → retry or
-//! finish) around the browser's `fetch`, with the ETag cache in front.
+//! The Rust face's `Client`: an executor of the request engine
+//! ([`crate::engine`]), as `src/js/client.js` is the npm package's.
+//!
+//! It performs what the engine asks — `fetch`, timers, signals, reading
+//! bodies, holding JS values — and reports back; every decision is the
+//! engine's. A call's future owns a guard: dropping the future (a component
+//! unmounts, a resource re-runs) aborts its `fetch` and its timer through
+//! the call's own `AbortController` and tells the engine, which releases the
+//! call's write mark, refresh wait and shared GET.
 
-use crate::cache::{cache_key, partition_key, Cache, CacheOptions};
-use crate::error::Error;
-use crate::ratelimit::Gate;
-use crate::request::{
-    append_query, path_of, validate_org_id, validate_token, BaseUrl, ConfigError,
+use crate::cache::CacheOptions;
+use crate::engine::{
+    self, Action, BodyFailure, CallId, Config, Engine, Event, Head, Header, Outcome, Start, Started,
 };
-use crate::retry::{self, Decision, Failure, RetryHeaders, RetryOptions};
+use crate::error::Error;
+use crate::request::{BaseUrl, ConfigError};
+use crate::retry::{Failure, RetryOptions};
 use crate::status::Kind;
 use crate::web::bindings::{
-    self, abort_signal_any, abort_signal_timeout, date_now, global_fetch, json_parse, merge_headers,
+    self, abort_signal_any, abort_signal_timeout, date_now, global_fetch, json_parse, math_random,
+    merge_headers,
 };
-use crate::web::convert::{envelope_error, get, put};
+use crate::web::convert::{get, put};
 use js_sys::{Array, Function, Object, Promise};
 use std::cell::RefCell;
+use std::future::Future;
+use std::pin::Pin;
 use std::rc::Rc;
+use std::task::{Context, Poll, Waker};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
-    AbortSignal, Headers, RequestCache, RequestCredentials, RequestInit, RequestRedirect,
-    ResponseType,
+    AbortController, AbortSignal, Headers, RequestCache, RequestCredentials, RequestInit,
+    RequestRedirect, ResponseType,
 };
 
-/// Error bodies larger than this are not parsed: an envelope is small, and a
-/// proxy's multi-megabyte page must not stall the page.
-const MAX_ERROR_BODY: u32 = 1 << 20;
+pub use crate::engine::CacheMode;
 
 /// The client's settings, as the JS constructor options.
 #[derive(Clone, Debug)]
@@ -70,36 +79,6 @@ impl ClientOptions {
             on_unauthorized: None,
             allow_insecure_token: false,
         }
-    }
-}
-
-/// Per-request cache behaviour, named after the Fetch `RequestCache` values.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum CacheMode {
-    /// Revalidate a stored entry with `If-None-Match`; store a fresh 200.
-    #[default]
-    Default,
-    /// Same as `Default`: ETag entries are always revalidated.
-    NoCache,
-    /// Ignore the stored entry (no `If-None-Match`), store the answer.
-    Reload,
-    /// Neither read nor write the cache.
-    NoStore,
-    /// Serve a stored entry without asking the server; fetch when none.
-    ForceCache,
-}
-
-impl CacheMode {
-    /// Parses the JS option value; unknown values are `None`.
-    pub fn parse(s: &str) -> Option<CacheMode> {
-        Some(match s {
-            "default" => CacheMode::Default,
-            "no-cache" => CacheMode::NoCache,
-            "reload" => CacheMode::Reload,
-            "no-store" => CacheMode::NoStore,
-            "force-cache" => CacheMode::ForceCache,
-            _ => return None,
-        })
     }
 }
 
@@ -150,51 +129,64 @@ pub struct Response {
     pub attempts: u32,
 }
 
-/// What a deduplicated GET shares with its followers: the body as text, so
-/// each caller gets its own copy, and the copy already parsed, which the
-/// first caller to read takes (no second parse in the common single-caller
-/// case).
-#[derive(Clone)]
-struct Shared {
-    status: u16,
-    data: Option<JsValue>,
-    /// The parsed body again, for followers when there is no text to parse
-    /// (a response without an ETag is not kept as text).
-    original: JsValue,
-    text: JsValue,
-    headers: Headers,
-    etag: Option<String>,
-    from_cache: bool,
-    attempts: u32,
+/// What a GET's followers get when it settles: the response and the body's
+/// text (each follower parses its own copy).
+type SharedResult = Result<(Response, JsValue), Error>;
+
+/// A GET others may join: its result once settled, or `gone` when its
+/// future was dropped first (they then start again).
+#[derive(Default)]
+struct Slot {
+    result: Option<SharedResult>,
+    gone: bool,
+    wakers: Vec<Waker>,
 }
 
-type Slot = Rc<RefCell<Option<Result<Shared, Error>>>>;
-
-struct State {
-    token: Option<String>,
-    org_id: Option<String>,
-    partition: String,
-    /// Per entry: the body's text and the headers it came with.
-    cache: Option<Cache<(JsValue, Headers)>>,
-    gate: Gate,
-    /// Identical GETs in flight: (partition + key, the shared run, its result).
-    inflight: Vec<(String, Promise, Slot)>,
-    /// Paths with a write in flight: a GET of them bypasses the cache.
-    writing: Vec<String>,
-    /// Bumped by every invalidation, so a GET that raced a write does not store.
-    generation: u64,
-    refresh: Option<Promise>,
+impl Slot {
+    fn settle(slot: &RefCell<Slot>, result: Option<SharedResult>) {
+        let wakers = {
+            let mut s = slot.borrow_mut();
+            match result {
+                Some(r) => s.result = Some(r),
+                None => s.gone = true,
+            }
+            std::mem::take(&mut s.wakers)
+        };
+        for w in wakers {
+            w.wake();
+        }
+    }
 }
+
+/// Awaits a leader's [`Slot`]: `Some(result)`, or `None` when it went away.
+struct Follow(Rc<RefCell<Slot>>);
+
+impl Future for Follow {
+    type Output = Option<SharedResult>;
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut s = self.0.borrow_mut();
+        if let Some(r) = &s.result {
+            return Poll::Ready(Some(r.clone()));
+        }
+        if s.gone {
+            return Poll::Ready(None);
+        }
+        s.wakers.push(cx.waker().clone());
+        Poll::Pending
+    }
+}
+
+/// A body's text and the headers it came with: what the cache keeps.
+type Entry = (JsValue, Headers);
 
 struct Inner {
-    base: BaseUrl,
-    timeout_ms: Option<f64>,
-    total_timeout_ms: Option<f64>,
-    retry: RetryOptions,
+    engine: RefCell<Engine<Entry>>,
     on_retry: Option<Function>,
     on_unauthorized: Option<Function>,
-    allow_insecure_token: bool,
-    state: RefCell<State>,
+    /// The last refresh asked for: its id and the token's promise.
+    refresh: RefCell<Option<(u32, Promise)>>,
+    /// GETs in flight, by call id, for the calls the engine joins to them.
+    shared: RefCell<Vec<(CallId, Rc<RefCell<Slot>>)>>,
 }
 
 /// The Projekt API client (Rust face). Cheap to clone: clones share the
@@ -211,101 +203,116 @@ enum Attempt {
     Aborted(JsValue),
 }
 
+/// What one call's future holds. Dropped before the call settles, it aborts
+/// the `fetch` and timer in flight and releases the call in the engine.
+struct Guard {
+    inner: Rc<Inner>,
+    id: CallId,
+    controller: AbortController,
+    live: bool,
+    slot: Option<Rc<RefCell<Slot>>>,
+}
+
+impl Guard {
+    /// The call settled: nothing to cancel; its followers get `result`.
+    fn settle(&mut self, result: Option<SharedResult>) {
+        self.live = false;
+        if let Some(slot) = self.slot.take() {
+            self.inner
+                .shared
+                .borrow_mut()
+                .retain(|(id, _)| *id != self.id);
+            Slot::settle(&slot, result);
+        }
+    }
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        if self.live {
+            self.controller.abort();
+            self.inner.engine.borrow_mut().cancel(self.id);
+        }
+        if let Some(slot) = self.slot.take() {
+            self.inner
+                .shared
+                .borrow_mut()
+                .retain(|(id, _)| *id != self.id);
+            Slot::settle(&slot, None);
+        }
+    }
+}
+
 impl Client {
     /// Checks the options and builds a client.
     pub fn new(opts: ClientOptions) -> Result<Client, ConfigError> {
-        let base = BaseUrl::parse(&opts.base_url)?;
-        if let Some(t) = &opts.token {
-            validate_token(t)?;
-            check_transport(&base, opts.allow_insecure_token)?;
-        }
-        if let Some(o) = &opts.org_id {
-            validate_org_id(o)?;
-        }
-        let timeout_ms = positive(opts.timeout_ms);
-        let partition = partition_key(opts.token.as_deref(), opts.org_id.as_deref());
+        let cfg = Config {
+            base: BaseUrl::parse(&opts.base_url)?,
+            token: opts.token,
+            org_id: opts.org_id,
+            allow_insecure_token: opts.allow_insecure_token,
+            timeout_ms: opts.timeout_ms,
+            total_timeout_ms: opts.total_timeout_ms,
+            retry: opts.retry,
+            cache: opts.cache,
+            refresh: opts.on_unauthorized.is_some(),
+        };
         Ok(Client {
             inner: Rc::new(Inner {
-                base,
-                timeout_ms,
-                total_timeout_ms: positive(opts.total_timeout_ms),
-                retry: opts.retry,
+                engine: RefCell::new(Engine::new(cfg)?),
                 on_retry: opts.on_retry,
                 on_unauthorized: opts.on_unauthorized,
-                allow_insecure_token: opts.allow_insecure_token,
-                state: RefCell::new(State {
-                    token: opts.token,
-                    org_id: opts.org_id,
-                    partition,
-                    cache: opts.cache.map(Cache::new),
-                    gate: Gate::new(),
-                    inflight: Vec::new(),
-                    writing: Vec::new(),
-                    generation: 0,
-                    refresh: None,
-                }),
+                refresh: RefCell::new(None),
+                shared: RefCell::new(Vec::new()),
             }),
         })
     }
 
     /// Replaces the token (`None` removes it). A refused token keeps the old one.
     pub fn set_token(&self, token: Option<&str>) -> Result<(), ConfigError> {
-        if let Some(t) = token {
-            validate_token(t)?;
-            check_transport(&self.inner.base, self.inner.allow_insecure_token)?;
-        }
-        let mut st = self.inner.state.borrow_mut();
-        st.token = token.map(str::to_string);
-        st.partition = partition_key(st.token.as_deref(), st.org_id.as_deref());
-        Ok(())
+        self.inner.engine.borrow_mut().set_token(token)
     }
 
     /// Replaces the org id (`None` removes it).
     pub fn set_org_id(&self, org_id: Option<&str>) -> Result<(), ConfigError> {
-        if let Some(o) = org_id {
-            validate_org_id(o)?;
-        }
-        let mut st = self.inner.state.borrow_mut();
-        st.org_id = org_id.map(str::to_string);
-        st.partition = partition_key(st.token.as_deref(), st.org_id.as_deref());
-        Ok(())
+        self.inner.engine.borrow_mut().set_org_id(org_id)
     }
 
     /// Empties the ETag cache.
     pub fn clear_cache(&self) {
-        if let Some(c) = self.inner.state.borrow_mut().cache.as_mut() {
-            c.clear();
-        }
+        self.inner.engine.borrow_mut().clear_cache();
     }
 
     /// Bytes held by the ETag cache (the stored bodies' JSON size).
     pub fn cache_bytes(&self) -> usize {
-        self.inner
-            .state
-            .borrow()
-            .cache
-            .as_ref()
-            .map_or(0, |c| c.bytes())
+        self.inner.engine.borrow().cache_bytes()
     }
 
     /// Entries held by the ETag cache.
     pub fn cache_len(&self) -> usize {
-        self.inner
-            .state
-            .borrow()
-            .cache
-            .as_ref()
-            .map_or(0, |c| c.len())
+        self.inner.engine.borrow().cache_len()
+    }
+
+    /// Calls in flight (0 once every call has settled or been dropped).
+    pub fn calls_in_flight(&self) -> usize {
+        self.inner.engine.borrow().calls()
+    }
+
+    /// Whether a GET of `path` would skip the cache because a write to it
+    /// (or to the collection it belongs to) is in flight.
+    pub fn write_in_flight(&self, path: &str) -> bool {
+        let e = self.inner.engine.borrow();
+        e.url(path, &[]).is_ok_and(|u| e.write_in_flight(&u))
     }
 
     /// `path` joined onto the base URL (absolute URLs must lie inside it).
     pub fn url_for(&self, path: &str) -> Result<String, ConfigError> {
-        self.inner.base.join(path)
+        self.inner.engine.borrow().url(path, &[])
     }
 
     /// The base URL requests are joined onto.
-    pub fn base_url(&self) -> &str {
-        self.inner.base.as_str()
+    pub fn base_url(&self) -> String {
+        self.inner.engine.borrow().base().as_str().to_owned()
     }
 
     /// GET `path`; the parsed JSON body.
@@ -316,11 +323,8 @@ impl Client {
     /// GET `path` and deserialize the body with serde.
     pub async fn get_json<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<T, Error> {
         let data = self.get(path).await?;
-        serde_wasm_bindgen::from_value(data).map_err(|e| {
-            let mut err = Error::new(Kind::Decode, 200, e.to_string()).with_request("GET", path);
-            err.status = 200;
-            err
-        })
+        serde_wasm_bindgen::from_value(data)
+            .map_err(|e| Error::new(Kind::Decode, 200, e.to_string()).with_request("GET", path))
     }
 
     /// POST a JSON body to `path`; a 201's new resource.
@@ -349,7 +353,8 @@ impl Client {
         Ok(self.request(Request::new("DELETE", path)).await?.data)
     }
 
-    /// Sends one request through the gate, retries and cache.
+    /// Sends one request; the engine decides the gate, cache, retries and
+    /// error. Dropping the future aborts it and releases what it held.
     pub async fn request(&self, req: Request) -> Result<Response, Error> {
         let method = crate::request::normalise_method(if req.method.is_empty() {
             "GET"
@@ -357,17 +362,20 @@ impl Client {
             &req.method
         })
         .map_err(|e| Error::invalid_input(e.0))?;
-        let joined = self
+        let url = self
             .inner
-            .base
-            .join(&req.path)
+            .engine
+            .borrow()
+            .url(&req.path, &req.query)
             .map_err(|e| Error::invalid_input(e.0))?;
-        let url = append_query(&joined, &req.query);
         let headers = build_headers(req.headers.as_ref()).map_err(|e| {
-            let mut err = Error::invalid_input("projekt-client: headers must be a Headers object, a plain object or an array of pairs");
+            let mut err = Error::invalid_input(
+                "projekt-client: headers must be a Headers object, a plain object or an array of pairs",
+            );
             err.cause = e;
             err
         })?;
+        let any_header = !no_custom_headers(&headers);
         let body = match &req.body {
             Some(b) if !b.is_undefined() => {
                 let text = bindings::json_stringify(b).map_err(|e| {
@@ -380,713 +388,404 @@ impl Client {
                 if !headers.has("content-type").unwrap_or(true) {
                     let _ = headers.set("Content-Type", "application/json");
                 }
-                Some(text)
+                (!text.is_undefined()).then_some(text)
             }
             _ => None,
         };
-        if let Some(signal) = &req.signal {
-            if signal.aborted() {
-                return Err(aborted(&method, &url, 0, signal.reason()));
-            }
-        }
+        let has = |name: &str| headers.has(name).unwrap_or(false);
+        let etag = headers.get("if-none-match").ok().flatten();
         let ctx = Ctx {
             method,
             url,
-            headers,
+            headers: headers.clone(),
             body,
             signal: req.signal,
-            mode: req.cache,
-            deadline: self.inner.total_timeout_ms.map(|t| date_now() + t),
-            auth_ours: std::cell::Cell::new(false),
+        };
+        loop {
+            let start = Start {
+                method: &ctx.method,
+                url: &ctx.url,
+                mode: req.cache,
+                body: ctx.body.is_some(),
+                idempotency_key: has("idempotency-key"),
+                if_none_match: etag.as_deref(),
+                authorization: has("authorization"),
+                org: has("x-org-id"),
+                headers: any_header,
+                signal: ctx.signal.is_some(),
+            };
+            let started = self.inner.engine.borrow_mut().start(start, date_now());
+            match started {
+                Started::Call(id, action) => return self.drive(&ctx, id, action).await,
+                Started::Join(leader) => {
+                    let slot = self
+                        .inner
+                        .shared
+                        .borrow()
+                        .iter()
+                        .find(|(id, _)| *id == leader)
+                        .map(|(_, s)| s.clone());
+                    let Some(slot) = slot else { continue };
+                    match Follow(slot).await {
+                        Some(Ok((resp, text))) => {
+                            let data = copy_of(&text, &resp.data);
+                            return Ok(Response { data, ..resp });
+                        }
+                        Some(Err(e)) => return Err(e),
+                        // The leader's future was dropped: start again.
+                        None => continue,
+                    }
+                }
+            }
+        }
+    }
+
+    fn on(&self, id: CallId, event: Event<'_, Entry>) -> Action<Entry> {
+        self.inner
+            .engine
+            .borrow_mut()
+            .on(id, event, date_now(), math_random())
+    }
+
+    /// Performs the engine's actions for call `id` until it settles.
+    async fn drive(
+        &self,
+        ctx: &Ctx,
+        id: CallId,
+        mut action: Action<Entry>,
+    ) -> Result<Response, Error> {
+        let mut guard = Guard {
+            inner: self.inner.clone(),
+            id,
+            controller: AbortController::new().map_err(|e| {
+                let mut err = Error::new(Kind::Network, 0, "projekt-client: no AbortController");
+                err.cause = e;
+                err
+            })?,
+            live: true,
+            slot: None,
         };
         if ctx.method == "GET" {
-            return self.get_cached(ctx).await;
+            let slot = Rc::new(RefCell::new(Slot::default()));
+            self.inner.shared.borrow_mut().push((id, slot.clone()));
+            guard.slot = Some(slot);
         }
-        let is_write = matches!(ctx.method.as_str(), "POST" | "PUT" | "PATCH" | "DELETE");
-        let path = path_of(&ctx.url).to_string();
-        if is_write {
-            self.inner.state.borrow_mut().writing.push(path.clone());
-        }
-        let result = self.run(&ctx, false).await;
-        if is_write {
-            let mut st = self.inner.state.borrow_mut();
-            if let Some(i) = st.writing.iter().position(|p| *p == path) {
-                st.writing.swap_remove(i);
-            }
-            st.generation += 1;
-            if result.is_ok() {
-                if let Some(c) = st.cache.as_mut() {
-                    c.invalidate(&ctx.url);
-                }
-            }
-        }
-        result.map(|(resp, _)| resp)
-    }
-
-    /// A GET: served from / stored in the cache, shared with identical
-    /// concurrent GETs.
-    async fn get_cached(&self, ctx: Ctx) -> Result<Response, Error> {
-        let (caching, dedup_key) = {
-            let st = self.inner.state.borrow();
-            let path = path_of(&ctx.url);
-            let racing_write = st
-                .writing
-                .iter()
-                .any(|w| crate::request::write_affects(w, path));
-            let user_conditional = ctx.headers.has("if-none-match").unwrap_or(true);
-            let caching = st.cache.is_some()
-                && ctx.mode != CacheMode::NoStore
-                && !racing_write
-                && !user_conditional;
-            let dedup = caching
-                && ctx.signal.is_none()
-                && ctx.mode != CacheMode::Reload
-                && no_custom_headers(&ctx.headers);
-            (
-                caching,
-                dedup.then(|| format!("{}\n{}", st.partition, cache_key(&ctx.url))),
-            )
+        // Our controller ends the call's fetch and waits when the future is
+        // dropped; the caller's signal when the caller aborts.
+        let own = guard.controller.signal();
+        let signal = match &ctx.signal {
+            Some(s) => abort_signal_any(&Array::of2(s, &own)),
+            None => own,
         };
-        if !caching {
-            return self.run(&ctx, false).await.map(|(r, _)| r);
+        if ctx.caller_aborted() {
+            action = self.on(id, Event::Aborted);
         }
-        let Some(key) = dedup_key else {
-            return self.run(&ctx, true).await.map(|(r, _)| r);
-        };
-        let existing = self
-            .inner
-            .state
-            .borrow()
-            .inflight
-            .iter()
-            .find(|(k, _, _)| *k == key)
-            .map(|(_, p, s)| (p.clone(), s.clone()));
-        let (promise, slot) = match existing {
-            Some(pair) => pair,
-            None => {
-                let slot: Slot = Rc::new(RefCell::new(None));
-                let this = self.clone();
-                let fill = slot.clone();
-                let k = key.clone();
-                let promise = wasm_bindgen_futures::future_to_promise(async move {
-                    let result = this.run(&ctx, true).await.map(|(resp, text)| Shared {
-                        status: resp.status,
-                        data: Some(resp.data.clone()),
-                        original: resp.data,
-                        text,
-                        headers: resp.headers,
-                        etag: resp.etag,
-                        from_cache: resp.from_cache,
-                        attempts: resp.attempts,
-                    });
-                    *fill.borrow_mut() = Some(result);
-                    this.inner
-                        .state
-                        .borrow_mut()
-                        .inflight
-                        .retain(|(other, _, _)| *other != k);
-                    Ok(JsValue::UNDEFINED)
-                });
-                self.inner
-                    .state
-                    .borrow_mut()
-                    .inflight
-                    .push((key, promise.clone(), slot.clone()));
-                (promise, slot)
-            }
-        };
-        let _ = JsFuture::from(promise).await;
-        let shared = {
-            let mut filled = slot.borrow_mut();
-            match filled.as_mut() {
-                Some(Ok(s)) => {
-                    let first = s.data.take();
-                    Some(Ok((first, s.clone())))
-                }
-                Some(Err(e)) => Some(Err(e.clone())),
-                None => None,
-            }
-        };
-        match shared {
-            Some(Ok((first, s))) => Ok(Response {
-                status: s.status,
-                data: first.unwrap_or_else(|| copy_of(&s.text, &s.original)),
-                headers: s.headers,
-                etag: s.etag,
-                from_cache: s.from_cache,
-                attempts: s.attempts,
-            }),
-            Some(Err(e)) => Err(e),
-            None => Err(Error::new(
-                Kind::Network,
-                0,
-                "projekt-client: the shared request did not finish",
-            )),
-        }
-    }
-
-    /// The request loop. With `caching`, a GET revalidates and stores, and
-    /// the body text is returned alongside (for sharing).
-    async fn run(&self, ctx: &Ctx, caching: bool) -> Result<(Response, JsValue), Error> {
-        let inner = &self.inner;
-        let mut attempts: u32 = 0;
-        let mut delays: Vec<f64> = Vec::new();
-        let mut refreshed = false;
-        let mut skip_conditional = ctx.mode == CacheMode::Reload;
-        let has_key = ctx.headers.has("idempotency-key").unwrap_or(false);
-        let user_etag = ctx.headers.get("if-none-match").ok().flatten();
-        let generation = inner.state.borrow().generation;
+        let mut res: Option<web_sys::Response> = None;
+        let mut err_text = String::new();
+        let mut data = JsValue::UNDEFINED;
+        let mut text = JsValue::UNDEFINED;
+        let mut cause = JsValue::UNDEFINED;
         loop {
-            // The shared gate: after a 429 (or a spent window) hold new attempts.
-            let wait = inner.state.borrow().gate.wait_ms(date_now());
-            if wait > 0.0 {
-                self.wait(ctx, wait, attempts).await?;
-            }
-            // What the cache holds for this identity and URL, decided per attempt
-            // (a 401 refresh changes the identity).
-            let (partition, key, stored) = {
-                let mut st = inner.state.borrow_mut();
-                let partition = st.partition.clone();
-                let key = cache_key(&ctx.url);
-                let stored = if caching && !skip_conditional {
-                    st.cache
-                        .as_mut()
-                        .and_then(|c| c.get(&partition, &key))
-                        .map(|e| (e.etag.clone(), e.body.0.clone(), e.body.1.clone()))
-                } else {
-                    None
-                };
-                (partition, key, stored)
-            };
-            if caching && ctx.mode == CacheMode::ForceCache {
-                if let Some((etag, text, stored_headers)) = &stored {
-                    return Ok((
-                        Response {
-                            status: 304,
-                            data: parse_text(text).unwrap_or(JsValue::UNDEFINED),
-                            headers: merge_headers(stored_headers, stored_headers),
-                            etag: Some(etag.clone()),
-                            from_cache: true,
-                            attempts,
-                        },
-                        text.clone(),
-                    ));
-                }
-            }
-            match &stored {
-                Some((etag, _, _)) => {
-                    let _ = ctx.headers.set("If-None-Match", etag);
-                }
-                None if caching => {
-                    let _ = ctx.headers.delete("If-None-Match");
-                }
-                None => {}
-            }
-            attempts += 1;
-            let timeout = match (inner.timeout_ms, ctx.deadline) {
-                (t, Some(d)) => {
-                    let left = d - date_now();
-                    if left <= 0.0 {
-                        return Err(self.timeout_error(ctx, attempts, &delays));
-                    }
-                    Some(t.map_or(left, |t| t.min(left)))
-                }
-                (t, None) => t,
-            };
-            let token = inner.state.borrow().token.clone();
-            let outcome = self.attempt(ctx, token.as_deref(), timeout, caching).await;
-            let resp = match outcome {
-                Attempt::Aborted(reason) => {
-                    return Err(with_delays(
-                        aborted(&ctx.method, &ctx.url, attempts, reason),
-                        delays,
-                    ))
-                }
-                Attempt::Failed(failure, cause) => {
-                    let decision = retry::decide(
-                        &inner.retry,
-                        &ctx.method,
-                        has_key,
-                        failure,
-                        attempts,
-                        &RetryHeaders::default(),
-                        date_now(),
-                        bindings::math_random(),
-                    );
-                    if let Decision::Retry { delay_ms } = decision {
-                        self.before_retry(ctx, attempts, delay_ms, failure, 0)
-                            .await?;
-                        delays.push(delay_ms);
-                        continue;
-                    }
-                    let kind = if failure == Failure::Timeout {
-                        Kind::Timeout
-                    } else {
-                        Kind::Network
-                    };
-                    let message = if kind == Kind::Timeout {
-                        format!(
-                            "projekt-client: request timed out after {} ms",
-                            crate::date::format_number(timeout.unwrap_or(0.0).round())
-                        )
-                    } else {
-                        format!(
-                            "projekt-client: network error, no response from {}",
-                            inner.base.origin()
-                        )
-                    };
-                    let mut err = Error::new(kind, 0, message).with_request(&ctx.method, &ctx.url);
-                    err.attempts = attempts;
-                    err.delays_ms = delays;
-                    err.cause = cause;
-                    return Err(err);
-                }
-                Attempt::Response(r)
-                    if r.redirected() || r.type_() == ResponseType::Opaqueredirect =>
-                {
-                    cancel_body(&r);
-                    let mut err = Error::redirect().with_request(&ctx.method, &ctx.url);
-                    err.attempts = attempts;
-                    err.delays_ms = delays;
-                    return Err(err);
-                }
-                Attempt::Response(r) => r,
-            };
-            let status = resp.status();
-            let headers = resp.headers();
-            let header = |name: &str| headers.get(name).ok().flatten();
-            let remaining = header("x-ratelimit-remaining");
-            let reset = header("x-ratelimit-reset");
-            let retry_after = header("retry-after");
-            let retry_headers = RetryHeaders {
-                rate_limit_reset: reset.as_deref(),
-                retry_after: retry_after.as_deref(),
-            };
-            // Hold this client's other requests while the window refills, but only
-            // when retrying is on and the wait is one we would sleep anyway: a
-            // longer wait is handed to the caller as `retryAfterMs` instead.
-            if inner.retry.limit > 0 && (status == 429 || remaining.is_some()) {
-                let requested = retry::requested_wait_ms(&retry_headers, date_now());
-                if requested.is_some_and(|w| w <= inner.retry.max_delay_ms) {
-                    inner.state.borrow_mut().gate.observe(
-                        status,
-                        remaining.as_deref(),
-                        &retry_headers,
-                        date_now(),
-                        inner.retry.max_delay_ms,
-                    );
-                }
-            }
-            if (200..300).contains(&status) {
-                let etag = header("etag");
-                // The text is kept only when it will be stored: a 200 with an ETag.
-                let keep_text = caching && status == 200 && etag.is_some();
-                let (data, text) = self
-                    .read_success(ctx, &resp, status, keep_text, attempts, &delays)
-                    .await?;
-                if caching {
-                    let no_store = header("cache-control")
-                        .is_some_and(|v| v.to_ascii_lowercase().contains("no-store"));
-                    let mut st = inner.state.borrow_mut();
-                    let same_gen = st.generation == generation;
-                    if let Some(cache) = st.cache.as_mut() {
-                        match (&etag, no_store, status == 200 && same_gen) {
-                            (Some(tag), false, true) if text.is_string() => {
-                                let size =
-                                    text.unchecked_ref::<js_sys::JsString>().length() as usize;
-                                let entry = (text.clone(), headers.clone());
-                                if !cache.put(&partition, &key, tag, entry, size) {
-                                    cache.remove(&partition, &key);
-                                }
-                            }
-                            _ => {
-                                cache.remove(&partition, &key);
-                            }
+            action = match action {
+                Action::Fetch(f) => {
+                    res = None;
+                    err_text.clear();
+                    cause = JsValue::UNDEFINED;
+                    match self.attempt(ctx, &f, &signal).await {
+                        Attempt::Aborted(reason) => {
+                            cause = reason;
+                            self.on(id, Event::Aborted)
+                        }
+                        Attempt::Failed(failure, c) => {
+                            cause = c;
+                            self.on(id, Event::Failed(failure))
+                        }
+                        Attempt::Response(r) => {
+                            let a = self
+                                .report(ctx, id, &r, f.eager_all_errors, &mut err_text)
+                                .await;
+                            res = Some(r);
+                            a
                         }
                     }
                 }
-                return Ok((
-                    Response {
-                        status,
-                        data,
-                        headers,
-                        etag,
-                        from_cache: false,
-                        attempts,
+                Action::ReadBody { keep } => match &res {
+                    // (The engine asks to read only after a response.)
+                    None => self.on(id, Event::BodyFailed(BodyFailure::Network)),
+                    Some(r) => match read_success(ctx, r, keep).await {
+                        Ok((d, t)) => {
+                            data = d;
+                            text = t;
+                            let size = text
+                                .dyn_ref::<js_sys::JsString>()
+                                .map_or(0, |s| s.length() as usize);
+                            let entry = (keep && size > 0).then(|| (text.clone(), r.headers()));
+                            self.on(id, Event::Body { keep: entry, size })
+                        }
+                        Err(BodyRead::Aborted(reason)) => {
+                            cause = reason;
+                            self.on(id, Event::Aborted)
+                        }
+                        Err(BodyRead::Failed(f, c)) => {
+                            cause = c;
+                            self.on(id, Event::BodyFailed(f))
+                        }
                     },
-                    text,
-                ));
-            }
-            if status == 304 {
-                if let Some((etag, text, stored_headers)) = stored {
-                    if let Some(c) = inner.state.borrow_mut().cache.as_mut() {
-                        c.get(&partition, &key);
+                },
+                Action::ReadError { read } => {
+                    match &res {
+                        Some(r) if read => err_text = read_error_text(ctx, r).await,
+                        Some(r) => cancel_body(r),
+                        None => {}
                     }
-                    let data = parse_text(&text).unwrap_or(JsValue::UNDEFINED);
-                    return Ok((
-                        Response {
-                            status,
-                            data,
-                            headers: merge_headers(&stored_headers, &headers),
-                            etag: Some(etag),
-                            from_cache: true,
-                            attempts,
+                    let t = std::mem::take(&mut err_text);
+                    let a = self.on(id, Event::Envelope(&t));
+                    err_text = t;
+                    a
+                }
+                Action::Wait { ms, retry } => {
+                    if let Some(info) = retry {
+                        if let Some(r) = &res {
+                            cancel_body(r);
+                        }
+                        self.tell_retry(ctx, ms, &info);
+                    }
+                    match JsFuture::from(bindings::sleep(ms, Some(&signal))).await {
+                        Ok(_) => self.on(id, Event::Waited),
+                        Err(reason) => {
+                            cause = reason;
+                            self.on(id, Event::Aborted)
+                        }
+                    }
+                }
+                Action::Refresh { id: rid } => {
+                    let promise = match &self.inner.on_unauthorized {
+                        Some(cb) => match cb.call0(&JsValue::NULL) {
+                            Ok(v) => Promise::resolve(&v),
+                            Err(e) => Promise::reject(&e),
                         },
-                        text,
-                    ));
+                        None => Promise::resolve(&JsValue::UNDEFINED),
+                    };
+                    *self.inner.refresh.borrow_mut() = Some((rid, promise.clone()));
+                    let token = JsFuture::from(promise)
+                        .await
+                        .ok()
+                        .and_then(|v| v.as_string());
+                    self.on(id, Event::Refreshed(token.as_deref()))
                 }
-                if caching && !skip_conditional {
-                    // Nothing stored (evicted meanwhile): ask once more, unconditionally.
-                    skip_conditional = true;
-                    attempts -= 1;
-                    continue;
+                Action::AwaitRefresh { id: rid } => {
+                    let promise = self
+                        .inner
+                        .refresh
+                        .borrow()
+                        .as_ref()
+                        .filter(|(r, _)| *r == rid)
+                        .map(|(_, p)| p.clone());
+                    let token = match promise {
+                        Some(p) => JsFuture::from(p).await.ok().and_then(|v| v.as_string()),
+                        None => None,
+                    };
+                    self.on(id, Event::Refreshed(token.as_deref()))
                 }
-                let etag = header("etag").or(user_etag.clone());
-                return Ok((
-                    Response {
-                        status,
-                        data: JsValue::UNDEFINED,
-                        headers,
-                        etag,
-                        from_cache: false,
-                        attempts,
-                    },
-                    JsValue::UNDEFINED,
-                ));
-            }
-            if status == 401 {
-                {
-                    let mut st = inner.state.borrow_mut();
-                    let p = st.partition.clone();
-                    if let Some(c) = st.cache.as_mut() {
-                        c.drop_partition(&p);
-                    }
+                Action::Done(outcome) => {
+                    let result = self.settle(outcome, res.as_ref(), data, text, &err_text, cause);
+                    let shared = guard.slot.as_ref().map(|_| result.clone());
+                    guard.settle(shared);
+                    return result.map(|(resp, _)| resp);
                 }
-                if !refreshed && inner.on_unauthorized.is_some() {
-                    refreshed = true;
-                    if self.refresh_token().await {
-                        continue;
-                    }
-                }
-            }
-            let decision = retry::decide(
-                &inner.retry,
-                &ctx.method,
-                has_key,
-                Failure::Status(status),
-                attempts,
-                &retry_headers,
-                date_now(),
-                bindings::math_random(),
-            );
-            if let Decision::Retry { delay_ms } = decision {
-                cancel_body(&resp);
-                self.before_retry(ctx, attempts, delay_ms, Failure::Status(status), status)
-                    .await?;
-                delays.push(delay_ms);
-                continue;
-            }
-            let mut err = self.read_error(ctx, &resp, status, &headers).await;
-            err.attempts = attempts;
-            err.delays_ms = delays;
-            if status == 429 {
-                err.retry_after_ms = retry::retry_after_ms_for_error(&retry_headers, date_now());
-            }
-            return Err(err);
+            };
         }
     }
 
-    /// One `fetch`, with the per-attempt timeout and the caller's signal.
-    async fn attempt(
+    /// The call's result from the engine's outcome and what was read.
+    fn settle(
         &self,
-        ctx: &Ctx,
-        token: Option<&str>,
-        timeout: Option<f64>,
-        caching: bool,
-    ) -> Attempt {
+        outcome: Outcome<Entry>,
+        res: Option<&web_sys::Response>,
+        data: JsValue,
+        text: JsValue,
+        err_text: &str,
+        cause: JsValue,
+    ) -> SharedResult {
+        match outcome {
+            Outcome::Fresh {
+                status,
+                etag,
+                attempts,
+            } => Ok((
+                Response {
+                    status,
+                    data,
+                    headers: res.map_or_else(|| Object::new().unchecked_into(), |r| r.headers()),
+                    etag,
+                    from_cache: false,
+                    attempts,
+                },
+                text,
+            )),
+            Outcome::Cached {
+                entry: (text, stored),
+                etag,
+                attempts,
+                revalidated,
+            } => {
+                let fresh = match res {
+                    Some(r) if revalidated => r.headers(),
+                    _ => stored.clone(),
+                };
+                Ok((
+                    Response {
+                        status: 304,
+                        data: parse_text(&text).unwrap_or(JsValue::UNDEFINED),
+                        headers: merge_headers(&stored, &fresh),
+                        etag: Some(etag),
+                        from_cache: true,
+                        attempts,
+                    },
+                    text,
+                ))
+            }
+            Outcome::Failed(mut e) => {
+                e.cause = cause;
+                if let Some(r) = res.filter(|_| e.status() >= 300 || e.kind() == Kind::Http) {
+                    if !err_text.is_empty() {
+                        let shown = self
+                            .inner
+                            .engine
+                            .borrow()
+                            .redact_body(err_text)
+                            .into_owned();
+                        e.data =
+                            json_parse(&JsValue::from_str(&shown)).unwrap_or(JsValue::UNDEFINED);
+                    }
+                    e.headers = r.headers().into();
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// One `fetch` as the engine asks.
+    async fn attempt(&self, ctx: &Ctx, f: &engine::Fetch, signal: &AbortSignal) -> Attempt {
+        let h = &ctx.headers;
+        let apply = |name: &str, v: &Header| match v {
+            Header::Keep => {}
+            Header::Remove => {
+                let _ = h.delete(name);
+            }
+            Header::Set(v) => {
+                let _ = h.set(name, v);
+            }
+        };
+        apply("If-None-Match", &f.if_none_match);
+        apply("Authorization", &f.authorization);
+        if let Some(org) = &f.org {
+            let _ = h.set("X-Org-Id", org);
+        }
         let init = RequestInit::new();
         init.set_method(&ctx.method);
         init.set_credentials(RequestCredentials::Omit);
-        // With our own cache on, the browser's HTTP cache would hold a second
-        // copy and could answer a revalidation itself, hiding the 304.
-        // With it off, the browser's cache would still add its own
-        // If-None-Match and turn the 304 into a 200 behind our back.
-        if caching || ctx.method == "GET" {
+        init.set_headers(h);
+        if f.no_store {
             init.set_cache(RequestCache::NoStore);
         }
-        match token {
-            Some(t) if !ctx.headers.has("authorization").unwrap_or(true) || ctx.auth_is_ours() => {
-                let _ = ctx.headers.set("Authorization", &format!("Bearer {t}"));
-                ctx.set_auth_ours();
-            }
-            None if ctx.auth_is_ours() => {
-                let _ = ctx.headers.delete("Authorization");
-            }
-            _ => {}
+        if f.manual_redirect {
+            init.set_redirect(RequestRedirect::Manual);
         }
-        if let Some(org) = &self.inner.state.borrow().org_id {
-            if !ctx.headers.has("x-org-id").unwrap_or(true) {
-                let _ = ctx.headers.set("X-Org-Id", org);
-            }
-        }
-        init.set_headers(&ctx.headers);
         if let Some(body) = &ctx.body {
             init.set_body(body);
         }
-        let has = |name: &str| ctx.headers.has(name).unwrap_or(true);
-        if !crate::scope::may_follow_redirects(
-            has("authorization"),
-            has("x-org-id"),
-            ctx.body.is_some(),
-        ) {
-            init.set_redirect(RequestRedirect::Manual);
-        }
-        let timeout_signal = timeout.map(|ms| abort_signal_timeout(ms.ceil().max(1.0)));
-        let signal = match (&ctx.signal, &timeout_signal) {
-            (Some(a), Some(b)) => Some(abort_signal_any(&Array::of2(a, b))),
-            (Some(a), None) => Some(a.clone()),
-            (None, Some(b)) => Some(b.clone()),
-            (None, None) => None,
+        let timer = f
+            .timeout_ms
+            .map(|ms| abort_signal_timeout(ms.ceil().max(1.0)));
+        let signal = match &timer {
+            Some(t) => abort_signal_any(&Array::of2(signal, t)),
+            None => signal.clone(),
         };
-        if let Some(s) = &signal {
-            init.set_signal(Some(s));
-        }
+        init.set_signal(Some(&signal));
         match JsFuture::from(global_fetch(&ctx.url, &init)).await {
             Ok(resp) => match resp.dyn_into::<web_sys::Response>() {
                 Ok(r) => Attempt::Response(r),
                 Err(v) => Attempt::Failed(Failure::Network, v),
             },
-            Err(e) => classify_rejection(ctx, timeout_signal.as_ref(), e),
+            Err(e) if ctx.caller_aborted() => {
+                let _ = e;
+                Attempt::Aborted(
+                    ctx.signal
+                        .as_ref()
+                        .map_or(JsValue::UNDEFINED, |s| s.reason()),
+                )
+            }
+            Err(e) if timer.as_ref().is_some_and(|t| t.aborted()) => {
+                Attempt::Failed(Failure::Timeout, e)
+            }
+            Err(e) => Attempt::Failed(Failure::Network, e),
         }
     }
 
-    /// Reads a 2xx body: `undefined` when empty, the parsed JSON otherwise.
-    async fn read_success(
+    /// Reports a response's head (with the body of an error status the
+    /// engine will not retry, read now).
+    async fn report(
         &self,
         ctx: &Ctx,
-        resp: &web_sys::Response,
-        status: u16,
-        need_text: bool,
-        attempts: u32,
-        delays: &[f64],
-    ) -> Result<(JsValue, JsValue), Error> {
-        if ctx.method == "HEAD" || status == 204 || status == 205 {
-            return Ok((JsValue::UNDEFINED, JsValue::UNDEFINED));
+        id: CallId,
+        r: &web_sys::Response,
+        eager_all: bool,
+        err_text: &mut String,
+    ) -> Action<Entry> {
+        let headers = r.headers();
+        let get = |name: &str| headers.get(name).ok().flatten();
+        let (etag, cache_control, remaining, reset) = (
+            get("etag"),
+            get("cache-control"),
+            get("x-ratelimit-remaining"),
+            get("x-ratelimit-reset"),
+        );
+        let (retry_after, allow, length, content_type) = (
+            get("retry-after"),
+            get("allow"),
+            get("content-length"),
+            get("content-type"),
+        );
+        let status = r.status();
+        let eager = status >= 400 && (eager_all || !matches!(status, 429 | 500 | 502 | 503 | 504));
+        if eager {
+            *err_text = read_error_text(ctx, r).await;
         }
-        let headers = resp.headers();
-        let length = headers.get("content-length").ok().flatten();
-        if length.as_deref() == Some("0") {
-            return Ok((JsValue::UNDEFINED, JsValue::UNDEFINED));
-        }
-        let fail = |e: Error| -> Error {
-            let mut e = e;
-            e.attempts = attempts;
-            e.delays_ms = delays.to_vec();
-            e
+        let head = Head {
+            status,
+            redirected: r.redirected() || r.type_() == ResponseType::Opaqueredirect,
+            etag: etag.as_deref(),
+            cache_control: cache_control.as_deref(),
+            remaining: remaining.as_deref(),
+            reset: reset.as_deref(),
+            retry_after: retry_after.as_deref(),
+            allow: allow.as_deref(),
+            content_length: length.as_deref(),
+            content_type: content_type.as_deref(),
+            envelope: eager.then_some(err_text.as_str()),
         };
-        if length.is_some() && !need_text {
-            // The browser parses straight from bytes: no string, no copy into Rust.
-            let promise = match resp.json() {
-                Ok(p) => p,
-                Err(e) => return Err(fail(self.body_failure(ctx, status, e))),
-            };
-            return match JsFuture::from(promise).await {
-                Ok(data) => Ok((data, JsValue::UNDEFINED)),
-                Err(e) => Err(fail(self.body_failure(ctx, status, e))),
-            };
-        }
-        let text = match resp.text() {
-            Ok(p) => JsFuture::from(p).await,
-            Err(e) => Err(e),
+        self.on(id, Event::Response(head))
+    }
+
+    /// Tells `onRetry` about the retry the engine is about to wait for.
+    fn tell_retry(&self, ctx: &Ctx, ms: f64, r: &engine::RetryInfo) {
+        let Some(cb) = &self.inner.on_retry else {
+            return;
         };
-        let text = text.map_err(|e| fail(self.body_failure(ctx, status, e)))?;
-        // Not `as_string()`: that would copy the whole body into Rust.
-        if text.unchecked_ref::<js_sys::JsString>().length() == 0 {
-            return Ok((JsValue::UNDEFINED, JsValue::UNDEFINED));
-        }
-        match json_parse(&text) {
-            Ok(data) => Ok((data, text)),
-            Err(e) => Err(fail(self.body_failure(ctx, status, e))),
-        }
-    }
-
-    /// A body that could not be read or parsed: a decode error for bad JSON,
-    /// otherwise the timeout/abort/network failure that cut it off.
-    fn body_failure(&self, ctx: &Ctx, status: u16, e: JsValue) -> Error {
-        if e.is_instance_of::<js_sys::SyntaxError>() {
-            let mut err = Error::new(
-                Kind::Decode,
-                status,
-                format!("projekt-client: the {status} response body is not valid JSON"),
-            )
-            .with_request(&ctx.method, &ctx.url);
-            err.cause = e;
-            return err;
-        }
-        if let Some(s) = &ctx.signal {
-            if s.aborted() {
-                return aborted(&ctx.method, &ctx.url, 1, s.reason());
-            }
-        }
-        let is_timeout = get(&e, "name")
-            .as_string()
-            .is_some_and(|n| n == "TimeoutError" || n == "AbortError");
-        let (kind, message) = if is_timeout {
-            (
-                Kind::Timeout,
-                "projekt-client: the response body timed out".to_string(),
-            )
-        } else {
-            (
-                Kind::Network,
-                "projekt-client: the connection failed while reading the response body".to_string(),
-            )
-        };
-        let mut err = Error::new(kind, 0, message).with_request(&ctx.method, &ctx.url);
-        err.cause = e;
-        err
-    }
-
-    /// Builds the typed error for an error status from its (untrusted) body.
-    async fn read_error(
-        &self,
-        ctx: &Ctx,
-        resp: &web_sys::Response,
-        status: u16,
-        headers: &Headers,
-    ) -> Error {
-        let token = self.inner.state.borrow().token.clone();
-        let too_big = headers
-            .get("content-length")
-            .ok()
-            .flatten()
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .is_some_and(|n| n > MAX_ERROR_BODY as u64);
-        // Only a JSON body is the envelope: a proxy's page or a text/plain
-        // body gets a message made from the status.
-        let is_json = headers
-            .get("content-type")
-            .ok()
-            .flatten()
-            .map_or(true, |t| t.to_ascii_lowercase().contains("json"));
-        let mut parsed = JsValue::UNDEFINED;
-        if !too_big && is_json && ctx.method != "HEAD" {
-            if let Ok(p) = resp.text() {
-                if let Ok(text) = JsFuture::from(p).await {
-                    let text: js_sys::JsString = text.unchecked_into();
-                    if text.length() > 0 && text.length() <= MAX_ERROR_BODY {
-                        let text = match &token {
-                            Some(t) if text.includes(t, 0) => text.replace_all(t, "[redacted]"),
-                            _ => text,
-                        };
-                        parsed = json_parse(&text).unwrap_or(JsValue::UNDEFINED);
-                    }
-                }
-            }
-        } else {
-            cancel_body(resp);
-        }
-        let allow = headers.get("allow").ok().flatten();
-        let mut err = envelope_error(status, &parsed, token.as_deref(), allow.as_deref())
-            .with_request(&ctx.method, &ctx.url);
-        err.data = parsed;
-        err.headers = headers.clone().into();
-        err
-    }
-
-    /// Tells `onRetry`, then sleeps (abortable).
-    async fn before_retry(
-        &self,
-        ctx: &Ctx,
-        attempts_made: u32,
-        delay_ms: f64,
-        failure: Failure,
-        status: u16,
-    ) -> Result<(), Error> {
-        if let Some(cb) = &self.inner.on_retry {
-            let info = Object::new();
-            put(&info, "attempt", &JsValue::from(attempts_made + 1));
-            put(&info, "delayMs", &JsValue::from_f64(delay_ms));
-            put(&info, "reason", &JsValue::from_str(retry::reason(failure)));
-            put(&info, "status", &JsValue::from(status));
-            put(&info, "method", &JsValue::from_str(&ctx.method));
-            put(
-                &info,
-                "url",
-                &JsValue::from_str(&crate::redact::redact_tokens(&ctx.url)),
-            );
-            // A throwing callback must not break the request.
-            let _ = cb.call1(&JsValue::NULL, &info);
-        }
-        if let Some(d) = ctx.deadline {
-            if date_now() + delay_ms >= d {
-                return Err(self.timeout_error(ctx, attempts_made, &[]));
-            }
-        }
-        self.wait(ctx, delay_ms, attempts_made).await
-    }
-
-    /// Sleeps on the event loop; the caller's abort rejects at once.
-    async fn wait(&self, ctx: &Ctx, ms: f64, attempts: u32) -> Result<(), Error> {
-        match JsFuture::from(bindings::sleep(ms, ctx.signal.as_ref())).await {
-            Ok(_) => Ok(()),
-            Err(reason) => Err(aborted(&ctx.method, &ctx.url, attempts, reason)),
-        }
-    }
-
-    fn timeout_error(&self, ctx: &Ctx, attempts: u32, delays: &[f64]) -> Error {
-        let mut err = Error::new(
-            Kind::Timeout,
-            0,
-            format!(
-                "projekt-client: request exceeded totalTimeoutMs ({} ms)",
-                crate::date::format_number(self.inner.total_timeout_ms.unwrap_or(0.0))
-            ),
-        )
-        .with_request(&ctx.method, &ctx.url);
-        err.attempts = attempts;
-        err.delays_ms = delays.to_vec();
-        err
-    }
-
-    /// Asks `onUnauthorized` for a fresh token; concurrent 401s share one call.
-    async fn refresh_token(&self) -> bool {
-        let Some(cb) = self.inner.on_unauthorized.clone() else {
-            return false;
-        };
-        let existing = self.inner.state.borrow().refresh.clone();
-        let promise = match existing {
-            Some(p) => p,
-            None => {
-                let result = cb.call0(&JsValue::NULL);
-                let p = match result {
-                    Ok(v) => Promise::resolve(&v),
-                    Err(e) => Promise::reject(&e),
-                };
-                self.inner.state.borrow_mut().refresh = Some(p.clone());
-                p
-            }
-        };
-        let outcome = JsFuture::from(promise.clone()).await;
-        {
-            let mut st = self.inner.state.borrow_mut();
-            if st
-                .refresh
-                .as_ref()
-                .is_some_and(|p| JsValue::from(p.clone()) == JsValue::from(promise.clone()))
-            {
-                st.refresh = None;
-            }
-        }
-        match outcome.ok().and_then(|v| v.as_string()) {
-            Some(t) => {
-                if self.inner.state.borrow().token.as_deref() == Some(t.as_str()) {
-                    return true;
-                }
-                self.set_token(Some(&t)).is_ok()
-            }
-            None => false,
-        }
+        let info = Object::new();
+        put(&info, "attempt", &JsValue::from(r.attempt));
+        put(&info, "delayMs", &JsValue::from_f64(ms));
+        put(&info, "reason", &JsValue::from_str(r.reason));
+        put(&info, "status", &JsValue::from(r.status));
+        put(&info, "method", &JsValue::from_str(&ctx.method));
+        put(
+            &info,
+            "url",
+            &JsValue::from_str(&crate::redact::redact_tokens(&ctx.url)),
+        );
+        // A throwing callback must not break the request.
+        let _ = cb.call1(&JsValue::NULL, &info);
     }
 }
 
@@ -1097,60 +796,105 @@ struct Ctx {
     headers: Headers,
     body: Option<JsValue>,
     signal: Option<AbortSignal>,
-    mode: CacheMode,
-    deadline: Option<f64>,
-    auth_ours: std::cell::Cell<bool>,
 }
 
 impl Ctx {
-    /// Whether `Authorization` was set by us (not by the caller's headers),
-    /// so a refreshed token may replace it.
-    fn auth_is_ours(&self) -> bool {
-        self.auth_ours.get()
-    }
-    fn set_auth_ours(&self) {
-        self.auth_ours.set(true);
+    fn caller_aborted(&self) -> bool {
+        self.signal.as_ref().is_some_and(|s| s.aborted())
     }
 }
 
-fn with_delays(mut e: Error, delays: Vec<f64>) -> Error {
-    e.delays_ms = delays;
-    e
+/// Why a 2xx body could not be had.
+enum BodyRead {
+    Aborted(JsValue),
+    Failed(BodyFailure, JsValue),
 }
 
-fn positive(v: Option<f64>) -> Option<f64> {
-    v.filter(|t| t.is_finite() && *t > 0.0)
-}
-
-fn check_transport(base: &BaseUrl, allow_insecure: bool) -> Result<(), ConfigError> {
-    if base.is_secure_for_tokens() || allow_insecure {
-        Ok(())
-    } else {
-        Err(ConfigError(
-            "projekt-client: refusing to send a token over plain http:// to a remote host; use https:// or pass allowInsecureToken: true".into(),
-        ))
+/// Reads a 2xx body: `(data, text)`, `undefined`s when empty; the text only
+/// when it is to be kept (or there is no length to parse from).
+async fn read_success(
+    ctx: &Ctx,
+    resp: &web_sys::Response,
+    keep: bool,
+) -> Result<(JsValue, JsValue), BodyRead> {
+    let status = resp.status();
+    if ctx.method == "HEAD" || status == 204 || status == 205 {
+        return Ok((JsValue::UNDEFINED, JsValue::UNDEFINED));
     }
-}
-
-fn aborted(method: &str, url: &str, attempts: u32, reason: JsValue) -> Error {
-    let mut err = Error::new(Kind::Aborted, 0, "projekt-client: the request was aborted")
-        .with_request(method, url);
-    err.attempts = attempts;
-    err.cause = reason;
-    err
-}
-
-/// Why `fetch` rejected: the caller's abort, our timeout, or the network.
-fn classify_rejection(ctx: &Ctx, timeout: Option<&AbortSignal>, e: JsValue) -> Attempt {
-    if let Some(s) = &ctx.signal {
-        if s.aborted() {
-            return Attempt::Aborted(s.reason());
+    let length = resp.headers().get("content-length").ok().flatten();
+    if length.as_deref() == Some("0") {
+        return Ok((JsValue::UNDEFINED, JsValue::UNDEFINED));
+    }
+    let fail = |e: JsValue| -> BodyRead {
+        if e.is_instance_of::<js_sys::SyntaxError>() {
+            return BodyRead::Failed(BodyFailure::Decode, e);
         }
+        if ctx.caller_aborted() {
+            return BodyRead::Aborted(
+                ctx.signal
+                    .as_ref()
+                    .map_or(JsValue::UNDEFINED, |s| s.reason()),
+            );
+        }
+        let timed_out = get(&e, "name")
+            .as_string()
+            .is_some_and(|n| n == "TimeoutError" || n == "AbortError");
+        BodyRead::Failed(
+            if timed_out {
+                BodyFailure::Timeout
+            } else {
+                BodyFailure::Network
+            },
+            e,
+        )
+    };
+    if length.is_some() && !keep {
+        // The browser parses straight from bytes: no string, no copy into Rust.
+        let promise = resp.json().map_err(fail)?;
+        let data = JsFuture::from(promise).await.map_err(fail)?;
+        return Ok((data, JsValue::UNDEFINED));
     }
-    if timeout.is_some_and(|t| t.aborted()) {
-        return Attempt::Failed(Failure::Timeout, e);
+    let promise = resp.text().map_err(fail)?;
+    let text = JsFuture::from(promise).await.map_err(fail)?;
+    // Not `as_string()`: that would copy the whole body into Rust.
+    if text.unchecked_ref::<js_sys::JsString>().length() == 0 {
+        return Ok((JsValue::UNDEFINED, JsValue::UNDEFINED));
     }
-    Attempt::Failed(Failure::Network, e)
+    let data = json_parse(&text).map_err(fail)?;
+    Ok((data, text))
+}
+
+/// An error body's text, at most [`engine::MAX_ERROR_BODY`] long (`""` past
+/// that, or when unreadable).
+async fn read_error_text(ctx: &Ctx, resp: &web_sys::Response) -> String {
+    if ctx.method == "HEAD" {
+        return String::new();
+    }
+    let too_big = resp
+        .headers()
+        .get("content-length")
+        .ok()
+        .flatten()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .is_some_and(|n| n > engine::MAX_ERROR_BODY as u64);
+    if too_big {
+        cancel_body(resp);
+        return String::new();
+    }
+    let Ok(promise) = resp.text() else {
+        return String::new();
+    };
+    match JsFuture::from(promise).await {
+        Ok(t) => {
+            let t: js_sys::JsString = t.unchecked_into();
+            if t.length() as usize > engine::MAX_ERROR_BODY {
+                String::new()
+            } else {
+                String::from(t)
+            }
+        }
+        Err(_) => String::new(),
+    }
 }
 
 fn build_headers(user: Option<&JsValue>) -> Result<Headers, JsValue> {
@@ -1168,7 +912,6 @@ fn build_headers(user: Option<&JsValue>) -> Result<Headers, JsValue> {
 }
 
 fn no_custom_headers(headers: &Headers) -> bool {
-    // Only our own Content-Type may be there for a GET.
     let keys = js_sys::try_iter(&headers.keys()).ok().flatten();
     keys.map_or(true, |mut it| it.next().is_none())
 }

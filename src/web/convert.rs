@@ -3,16 +3,10 @@
 #[allow(unused_imports)]
 use crate::prelude::*;
 
-#[cfg(feature = "client")]
-use crate::envelope::{self, Raw, MAX_DEPTH, MAX_FIELDS};
 use crate::error::Error;
-#[cfg(feature = "client")]
-use crate::status::Kind;
 use crate::web::bindings;
 use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::prelude::*;
-#[cfg(feature = "client")]
-use wasm_bindgen::JsCast;
 
 /// `obj[key]`, `undefined` on any failure (getters may throw).
 #[cfg(feature = "client")]
@@ -52,66 +46,6 @@ pub(crate) fn set(obj: &Object, key: &str, value: &JsValue) {
 /// A plain property set for keys we control.
 pub(crate) fn put(obj: &Object, key: &str, value: &JsValue) {
     let _ = Reflect::set(obj, &JsValue::from_str(key), value);
-}
-
-/// Converts the `errors` member of a parsed envelope, bounded in size and depth.
-#[cfg(feature = "client")]
-pub(crate) fn to_raw(value: &JsValue, depth: usize, budget: &mut usize) -> Raw {
-    if *budget == 0 {
-        return Raw::Null;
-    }
-    *budget -= 1;
-    if let Some(s) = value.as_string() {
-        return Raw::Str(s);
-    }
-    if let Some(n) = value.as_f64() {
-        return Raw::Num(n);
-    }
-    if depth > MAX_DEPTH || !value.is_object() {
-        return Raw::Null;
-    }
-    if Array::is_array(value) {
-        let arr: &Array = value.unchecked_ref();
-        let len = arr.length().min(MAX_FIELDS as u32);
-        return Raw::List(
-            (0..len)
-                .map(|i| to_raw(&arr.get(i), depth + 1, budget))
-                .collect(),
-        );
-    }
-    let obj: &Object = value.unchecked_ref();
-    let keys = Object::keys(obj);
-    let len = keys.length().min(MAX_FIELDS as u32);
-    let mut members = Vec::with_capacity(len as usize);
-    for i in 0..len {
-        let key = keys.get(i);
-        if let Some(k) = key.as_string() {
-            let v = Reflect::get(obj, &key).unwrap_or(JsValue::UNDEFINED);
-            members.push((k, to_raw(&v, depth + 1, budget)));
-        }
-    }
-    Raw::Map(members)
-}
-
-/// The typed error an error status makes from its (untrusted) parsed body:
-/// the envelope's `error` text (the token redacted) or a message made from
-/// the status, and per class the field map, the forbidden reason or the
-/// `Allow` methods. The caller adds the request, attempts and headers.
-#[cfg(feature = "client")]
-pub(crate) fn envelope_error(
-    status: u16,
-    parsed: &JsValue,
-    token: Option<&str>,
-    allow: Option<&str>,
-) -> Error {
-    let error = get(parsed, "error").as_string().map(Raw::Str);
-    let errors = if Kind::from_status(status) == Some(Kind::Validation) {
-        let mut budget = crate::json::BUDGET;
-        to_raw(&get(parsed, "errors"), 0, &mut budget)
-    } else {
-        Raw::Null
-    };
-    envelope::to_error(status, error.as_ref(), &errors, token, allow)
 }
 
 /// The plain `fieldErrors` object handed to JavaScript.

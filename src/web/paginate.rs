@@ -56,6 +56,21 @@ pub struct Pages {
 }
 
 impl Pages {
+    /// Aborts the walk (the page in flight, and every later one) when
+    /// `signal` aborts.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: &projekt_client::Client) -> Result<(), projekt_client::Error> {
+    /// let controller = web_sys::AbortController::new().unwrap();
+    /// let mut pages = client.paginate("/issues", Vec::new(), 100).signal(controller.signal());
+    /// # let _ = pages.next_page().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn signal(mut self, signal: AbortSignal) -> Pages {
+        self.signal = Some(signal);
+        self
+    }
+
     /// The next item of the list, fetching the next page when the current
     /// one is used up; `Ok(None)` after the last item.
     pub async fn next_item(&mut self) -> Result<Option<JsValue>, Error> {
@@ -137,6 +152,8 @@ impl Client {
         attempts: u32,
         signal: Option<AbortSignal>,
     ) -> Result<JsValue, Error> {
+        let method = crate::engine::update_method(Some(method))
+            .map_err(|e| Error::invalid_input(e.0).with_request(method, path))?;
         let attempts = attempts.max(1);
         let mut last: Option<Error> = None;
         for _ in 0..attempts {
@@ -160,7 +177,7 @@ impl Client {
             }
             match self.request(write).await {
                 Ok(resp) => return Ok(resp.data),
-                Err(e) if e.kind() == Kind::Conflict || e.status() == 412 => last = Some(e),
+                Err(e) if crate::engine::update_again(e.status()) => last = Some(e),
                 Err(e) => return Err(e),
             }
         }

@@ -61,7 +61,7 @@ pub(crate) async fn server_json(url: &str) -> JsValue {
     JsFuture::from(resp.json().unwrap()).await.unwrap()
 }
 
-async fn count(base: &str, key: &str) -> f64 {
+pub(crate) async fn count(base: &str, key: &str) -> f64 {
     let counts = server_json(&format!("{base}/__counts")).await;
     prop(&prop(&counts, "by_path"), key).as_f64().unwrap_or(0.0)
 }
@@ -323,7 +323,7 @@ fn bad_options_are_refused_without_echoing_the_token() {
 }
 
 /// Runs two futures to completion concurrently (no extra crate for one join).
-async fn futures_join<A: std::future::Future, B: std::future::Future>(
+pub(crate) async fn futures_join<A: std::future::Future, B: std::future::Future>(
     a: A,
     b: B,
 ) -> (A::Output, B::Output) {
