@@ -5,6 +5,7 @@
 //   scripts/build-package web dist/web         # the package under test
 //   cargo build -p projekt-test-server         # the local API / static server
 //   node bench/run.mjs [--quick]
+//   node bench/run.mjs --calls-only [--pkg DIR]   # only step 5, in seconds
 //
 // 1. Sizes: dist/web's projekt_client_bg.wasm + its JS glue (index.js, client.js and what
 //    it imports, bundled and minified by esbuild) beside ky, ofetch and axios
@@ -19,6 +20,9 @@
 //    scenarios; per-request times from performance.now() (the page is made
 //    cross-origin isolated for 5 µs timer resolution).
 // 4. Prints the tables and writes bench/results/latest.json.
+// 5. Calls from JS into the .wasm per request, counted per export name in a
+//    context of its own (bench/calls.mjs): latest.json's `wasmCalls`, or
+//    bench/results/calls.json with --calls-only (--pkg DIR: another build).
 //
 // Figures only: nothing here asserts a timing. Environment:
 //   PROJEKT_TEST_SERVER   server binary (default target/debug/projekt-test-server)
@@ -37,18 +41,29 @@ const BUILD = path.join(BENCH, ".build");
 const RESULTS = path.join(BENCH, "results");
 const DIST_WEB = path.join(ROOT, "dist", "web");
 
+const USAGE = "usage: node bench/run.mjs [--quick]\n       node bench/run.mjs --calls-only [--pkg DIR]";
 const argv = process.argv.slice(2);
 if (argv.includes("-h") || argv.includes("--help")) {
-  console.log("usage: node bench/run.mjs [--quick]");
+  console.log(USAGE);
   process.exit(0);
 }
-for (const a of argv) {
-  if (a !== "--quick") {
-    console.error(`bench: unknown argument ${a}\nusage: node bench/run.mjs [--quick]`);
+let PKG_ARG = null;
+for (let i = 0; i < argv.length; i++) {
+  const a = argv[i];
+  if (a === "--pkg" && argv[i + 1]) PKG_ARG = argv[++i];
+  else if (a !== "--quick" && a !== "--calls-only") {
+    console.error(`bench: unknown argument ${a}\n${USAGE}`);
     process.exit(2);
   }
 }
 const QUICK = argv.includes("--quick");
+// --calls-only: only the count of calls into the .wasm per request (seconds);
+// --pkg DIR: the web package it counts (default dist/web).
+const CALLS_ONLY = argv.includes("--calls-only");
+if (PKG_ARG && !CALLS_ONLY) {
+  console.error(`bench: --pkg goes with --calls-only\n${USAGE}`);
+  process.exit(2);
+}
 
 const CONFIG = QUICK
   ? { chunks: 6, perChunk: 10, perChunkBig: 4, concBatches: 2, warmup: 1, startupLoads: 5, budgetMs: 25_000 }
@@ -321,9 +336,10 @@ async function main() {
   watchdog.unref();
 
   // Preconditions, each with the command that fixes it.
-  for (const f of ["index.js", "inline.js", "projekt_client.js", "projekt_client_bg.wasm"]) {
-    if (!fs.existsSync(path.join(DIST_WEB, f))) {
-      fail(`dist/web/${f} is missing: build the web package first:\n  scripts/build-package web dist/web`);
+  const pkgDir = CALLS_ONLY && PKG_ARG ? path.resolve(PKG_ARG) : DIST_WEB;
+  for (const f of [...(CALLS_ONLY ? [] : ["inline.js"]), "index.js", "projekt_client.js", "projekt_client_bg.wasm"]) {
+    if (!fs.existsSync(path.join(pkgDir, f))) {
+      fail(`${path.relative(ROOT, path.join(pkgDir, f))} is missing: build the web package first:\n  scripts/build-package web dist/web`);
     }
   }
   const serverBin = path.resolve(ROOT, process.env.PROJEKT_TEST_SERVER || "target/debug/projekt-test-server");
@@ -332,8 +348,9 @@ async function main() {
   }
   const chromiumPath = process.env.CHROMIUM || "/usr/bin/chromium";
   if (!fs.existsSync(chromiumPath)) fail(`${chromiumPath} is missing (apt-get install chromium)`);
-  const esbuild = await need("esbuild");
   const { chromium } = await need("playwright-core");
+  if (CALLS_ONLY) return callsOnly({ started, serverBin, chromium, chromiumPath, pkgDir });
+  const esbuild = await need("esbuild");
 
   console.log(`projekt-client bench${QUICK ? " (--quick)" : ""}: ${os.hostname()}, ${sh("nproc", []) ?? os.cpus().length} cores, load ${os.loadavg().map((x) => x.toFixed(2)).join(" ")}`);
   const distBuilt = fs.statSync(path.join(DIST_WEB, "projekt_client_bg.wasm")).mtime;
@@ -453,6 +470,9 @@ async function main() {
   });
   phase("timed run");
   await ctx.close();
+  // 3c. Calls into the .wasm per request: a context of its own, a fresh instance.
+  const wasmCalls = await countWasmCalls(browser, apiSrv.origin, pageUrl, DIST_WEB);
+  phase("calls into the .wasm");
   await browser.close();
   browser = null;
   cleanup();
@@ -529,6 +549,8 @@ async function main() {
       + (key === "startupPreloaded" ? ` (the .wasm fetch before it, not counted: ${s.fetchWasmMs.median.toFixed(2)} ms)` : ""));
   }
 
+  printWasmCalls(wasmCalls);
+
   if (pageErrors.length) {
     console.log("");
     console.log(`Page errors (${pageErrors.length}):`);
@@ -567,6 +589,7 @@ async function main() {
     requests: Object.fromEntries(SCENARIOS.map((s) => [s, { label: SCENARIO_LABEL[s], clients: roundAll(table[s]) }])),
     sizes: size.rows.map(({ name, raw, gzip, brotli, ours, inline }) => ({ name, raw, gzip, brotli, ...(ours ? { total: true } : {}), ...(inline ? { inline: true } : {}) })),
     ...Object.fromEntries(startupWays.map((w) => [w.key, { label: w.label, ...roundAll(startupStats[w.key]) }])),
+    wasmCalls,
     versions: Object.fromEntries(["ky", "ofetch", "axios", "esbuild", "playwright-core"].map((n) => [n, pkgVersion(path.join(BENCH, "node_modules", n))])),
     errors: run.errors,
     pageErrors,
@@ -577,6 +600,111 @@ async function main() {
   fs.writeFileSync(out, JSON.stringify(result, null, 2) + "\n");
   console.log("");
   console.log(`wrote ${path.relative(process.cwd(), out) || out} (${result.wallSeconds} s wall)`);
+}
+
+// ---- calls into the .wasm per request ----------------------------------------------
+
+const CALL_SCENARIOS = {
+  r304: "GET 304 from the ETag cache (/items/1, 2nd)",
+  v422: "POST 422, 10-field map (/status/422?errors=…)",
+  n404: "GET 404 (/status/404)",
+  v422again: "POST 422 again (its URL known)",
+  n404again: "GET 404 again (its URL known)",
+  first: "first GET with an ETag (/items/2)",
+  small: "small GET 200, no ETag (/json)",
+};
+
+/**
+ * Counts, per export name, the calls from JS into the .wasm that each request
+ * of CALL_SCENARIOS makes with `new Client({ baseUrl, retry: false })` (bench/calls.mjs),
+ * in a browser context of its own. `dir` must be served by the page server
+ * (under ROOT); a directory elsewhere is copied to bench/.calls-pkg/ first.
+ */
+async function countWasmCalls(browser, apiOrigin, pageUrl, dir) {
+  let rel = path.relative(ROOT, dir);
+  if (rel.startsWith("..") || path.isAbsolute(rel)) {
+    const copy = path.join(BENCH, ".calls-pkg");
+    fs.rmSync(copy, { recursive: true, force: true });
+    fs.cpSync(dir, copy, { recursive: true });
+    rel = path.relative(ROOT, copy);
+  }
+  const url = `/${rel.split(path.sep).join("/")}/index.js`;
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
+  page.on("console", (m) => {
+    // (the 404 and 422 are logged by Chromium as failed loads)
+    if (m.type() === "error" && !/Failed to load resource/.test(m.text())) errors.push(`console: ${m.text()}`);
+  });
+  await page.goto(pageUrl);
+  await page.waitForFunction(() => window.benchPageReady === true);
+  // Before anything imports the package: calls.mjs wraps WebAssembly.instantiate*.
+  await page.evaluate(() => import("/bench/calls.mjs"));
+  const r = await page.evaluate((c) => window.countCalls(c), { api: `${apiOrigin}/s/calls${process.pid}`, url });
+  await ctx.close();
+  const inRoot = path.relative(ROOT, dir);
+  return {
+    pkg: inRoot && !inRoot.startsWith("..") ? inRoot : dir,
+    commit: sh("git", ["-C", ROOT, "rev-parse", "--short", "HEAD"]),
+    // (bench/ aside: what the package could have been built from)
+    dirty: (sh("git", ["-C", ROOT, "status", "--porcelain", "--", ".", ":!bench"]) ?? "") !== "",
+    client: "new Client({ baseUrl, retry: false })",
+    mallocs: "__wbindgen_malloc + __wbindgen_realloc",
+    scenarios: Object.fromEntries(Object.entries(r.scenarios).map(([k, v]) => [k, { label: CALL_SCENARIOS[k], ...v }])),
+    init: r.init,
+    fill: r.fill,
+    problems: [...r.problems, ...errors],
+  };
+}
+
+function printWasmCalls(w) {
+  const line = (label, c) => {
+    const parts = Object.entries(c.byExport).map(([k, n]) => `${k} ${n}`).join(", ");
+    console.log(`${pad(label, 48)}${lpad(c.total, 6)}${lpad(c.exports, 9)}${lpad(c.mallocs, 9)}  ${parts}${c.late ? `  (+${c.late} after it settled)` : ""}`);
+  };
+  console.log("");
+  console.log(`Calls from JS into the .wasm per request (${w.pkg}; HEAD ${w.commit}${w.dirty ? ", tree dirty outside bench/" : ""}; ${w.client}, a fresh instance in a context of its own):`);
+  console.log(`${pad("request", 48)}${lpad("total", 6)}${lpad("exports", 9)}${lpad("mallocs", 9)}  per export`);
+  for (const [k, c] of Object.entries(w.scenarios)) line(c.label, c);
+  console.log(`(mallocs: ${w.mallocs}; exports: every other exported function. Not counted above:`);
+  line("  init() + new Client", w.init);
+  line("  the GET /items/1 that fills the cache", w.fill);
+  if (w.problems.length) {
+    console.log("Problems in the count:");
+    for (const p of w.problems) console.log(`  ${p}`);
+  }
+}
+
+async function callsOnly({ started, serverBin, chromium, chromiumPath, pkgDir }) {
+  console.log(`projekt-client bench --calls-only: ${pkgDir} (built ${fs.statSync(path.join(pkgDir, "projekt_client_bg.wasm")).mtime.toISOString()})`);
+  const pageSrv = await startServer(serverBin, ["--static", ROOT], "page");
+  const apiSrv = await startServer(serverBin, [], "API");
+  browser = await chromium.launch({
+    executablePath: chromiumPath,
+    headless: true,
+    args: ["--no-sandbox", "--headless", "--disable-gpu", "--disable-dev-shm-usage"],
+  });
+  const wasmCalls = await countWasmCalls(browser, apiSrv.origin, `${pageSrv.origin}/bench/page.html`, pkgDir);
+  const chromiumVersion = browser.version();
+  await browser.close();
+  browser = null;
+  cleanup();
+  printWasmCalls(wasmCalls);
+  // Its own file: latest.json stays the last full run's.
+  const result = {
+    date: new Date().toISOString(),
+    command: ["node bench/run.mjs", ...argv].join(" "),
+    chromium: chromiumVersion,
+    git: { commit: sh("git", ["-C", ROOT, "rev-parse", "HEAD"]), dirty: (sh("git", ["-C", ROOT, "status", "--porcelain"]) ?? "") !== "" },
+    wasmCalls,
+  };
+  fs.mkdirSync(RESULTS, { recursive: true });
+  const out = path.join(RESULTS, "calls.json");
+  fs.writeFileSync(out, JSON.stringify(result, null, 2) + "\n");
+  console.log("");
+  console.log(`wrote ${path.relative(process.cwd(), out) || out} (${Math.round((Date.now() - started) / 100) / 10} s wall)`);
+  if (wasmCalls.problems.length) process.exitCode = 1;
 }
 
 // COOP/COEP on the bench page's response (the test server does not send

@@ -199,17 +199,6 @@ function buildHeaders(user) {
 
 const first = (pair) => pair[0];
 
-/** `memo`'s value for `key`, made by `make(key)` the first time; the memo starts over at MEMO_MAX. */
-function remember(memo, key, make) {
-  let value = memo.get(key);
-  if (value === undefined) {
-    value = make(key); // a throw is not remembered
-    if (memo.size >= MEMO_MAX) memo.clear();
-    memo.set(key, value);
-  }
-  return value;
-}
-
 /**
  * A response's headers. A 304 answered from the cache carries the stored
  * response's headers in `stored`, overlaid with the 304's own only when
@@ -260,8 +249,10 @@ export class Client {
   #engine;
   #onRetry;
   #onUnauthorized;
-  /** Query-less path → `[id, url]` (`Engine.urlId`; both start over at MEMO_MAX). */
+  /** Query-less path → `[number, url]` (`Engine.startPath`; both start over at MEMO_MAX). */
   #urls = new Map();
+  /** Where `Engine.startPath` leaves a path's number and URL. */
+  #out = [];
   /** GETs in flight, call id → its promise of `[response, text]`, for calls the engine joins to it. */
   #inflight = new Map();
   /** The last refresh asked for: `{ id, promise }`. */
@@ -293,6 +284,7 @@ export class Client {
     this.#engine = new Engine(
       baseUrl, token, org, insecure, limit, base, max, entries, bytes,
       timeout === undefined ? 10000 : timeout, total === undefined ? 0 : total, this.#onUnauthorized !== undefined,
+      this.#out,
     );
   }
 
@@ -524,9 +516,6 @@ export class Client {
    */
   #request(method, path, query, body, userHeaders, signal, mode) {
     const engine = this.#live();
-    const [ref, url] = query.length > 0
-      ? [engine.url(path, query)]
-      : remember(this.#urls, path, (p) => engine.urlId(p));
     const headers = buildHeaders(userHeaders);
     let flags = headers.keys().next().done ? 0 : 16;
     let text;
@@ -544,15 +533,35 @@ export class Client {
     if (headers.has("x-org-id")) flags |= 8;
     if (!absent(signal)) flags |= 32;
     let m = PLAIN.indexOf(method);
-    if (m < 0) {
-      method = Engine.method(method); // another name, upper-cased as fetch would (or a TypeError)
-      m = PLAIN.indexOf(method);
+    const etag = headers.get("if-none-match");
+    let a;
+    let url;
+    if (query.length === 0 && m >= 0 && etag === null) {
+      // The common case: the path's URL crosses as a number once known.
+      const known = this.#urls.get(path);
+      if (known !== undefined) {
+        url = known[1];
+        a = engine.start(known[0], m, flags, mode);
+      } else {
+        a = engine.startPath(path, m, flags, mode);
+        if (!Array.isArray(a)) throw a; // a refused path
+        url = this.#out[1];
+        if (this.#urls.size >= MEMO_MAX) this.#urls.clear();
+        this.#urls.set(path, [this.#out[0], url]);
+      }
+    } else {
+      if (m < 0) {
+        method = Engine.method(method); // another name, upper-cased as fetch would (or a TypeError)
+        m = PLAIN.indexOf(method);
+      }
+      url = engine.url(path, query);
+      a = engine.startUrl(url, method, flags, mode, etag ?? undefined);
     }
-    let a = engine.start(ref, m < 0 ? method : m, flags, mode, headers.get("if-none-match") ?? undefined);
+    if (!Array.isArray(a)) throw a; // a refused path
     if (a[0] === JOIN) return this.#follow(a[1]);
     const ctx = {
       method,
-      url: url ?? ref,
+      url,
       headers,
       body: text,
       signal: absent(signal) ? undefined : signal,

@@ -60,6 +60,8 @@ pub struct Engine {
     urls: Vec<String>,
     /// Bumped whenever `urls` starts over, so a stale id is refused.
     epoch: u32,
+    /// Where [`Engine::start_path`] leaves a path's number and URL.
+    out: Array,
 }
 
 fn num(v: f64) -> JsValue {
@@ -108,6 +110,7 @@ impl Engine {
         timeout_ms: f64,
         total_timeout_ms: f64,
         refresh: bool,
+        out: Array,
     ) -> Result<Engine, JsValue> {
         let base = BaseUrl::parse(&text(base_url)).map_err(type_error)?;
         let cfg = Config {
@@ -132,6 +135,7 @@ impl Engine {
             e: engine::Engine::new(cfg).map_err(type_error)?,
             urls: Vec::new(),
             epoch: 0,
+            out,
         })
     }
 
@@ -153,23 +157,6 @@ impl Engine {
     #[wasm_bindgen(getter, js_name = baseUrl)]
     pub fn base_url(&self) -> JsValue {
         js(self.e.base().as_str())
-    }
-
-    /// The number that stands for a query-less `path`'s URL in [`Engine::start`]
-    /// (a `TypeError` for a path outside the base URL). client.js remembers
-    /// it; both start over after [`URLS_MAX`] paths.
-    /// (`[id, url]`: the URL too, for `fetch`.)
-    #[wasm_bindgen(js_name = urlId)]
-    pub fn url_id(&mut self, path: &JsValue) -> Result<Array, JsValue> {
-        let url = self.e.url(&text(path), &[]).map_err(type_error)?;
-        if self.urls.len() >= URLS_MAX {
-            self.urls.clear();
-            self.epoch = self.epoch.wrapping_add(1) & 0xff_ffff;
-        }
-        let shown = js(&url);
-        self.urls.push(url);
-        let id = self.epoch << 8 | (self.urls.len() as u32 - 1);
-        Ok(Array::of2(&id.into(), &shown))
     }
 
     /// `path` joined onto the base URL with the query pairs (`[k, v, k, v…]`).
@@ -198,47 +185,75 @@ impl Engine {
         js(&crate::redact::redact_tokens(&text(url)))
     }
 
-    /// Starts a call: `url` a [`Engine::url_id`] number or a URL string,
-    /// `method` an index into GET, POST, PUT, PATCH, DELETE or any method
-    /// name, `flags` what the caller set (1 a body, 2 `Idempotency-Key`, 4
-    /// `Authorization`, 8 `X-Org-Id`, 16 any header, 32 a signal), `mode`
-    /// the index of the cache mode, `etag` the caller's `If-None-Match`.
-    /// Answers the first action, or `[JOIN, leader]`.
-    pub fn start(
+    /// Starts a call for the URL numbered `url` (by [`Engine::start_path`]):
+    /// `method` an index into GET, POST, PUT, PATCH, DELETE, `flags` what
+    /// the caller set (1 a body, 2 `Idempotency-Key`, 4 `Authorization`, 8
+    /// `X-Org-Id`, 16 any header, 32 a signal), `mode` the index of the
+    /// cache mode. Answers the first action, or `[JOIN, leader]`; a refusal
+    /// is answered (not thrown) as the `TypeError` to throw, which spares
+    /// the crossing a thrown value costs.
+    pub fn start(&mut self, url: u32, method: u32, flags: u32, mode: u32) -> JsValue {
+        let Some(u) = self
+            .urls
+            .get((url & 0xff) as usize)
+            .filter(|_| url >> 8 == self.epoch)
+        else {
+            return type_error(ConfigError(
+                "projekt-client: internal error (a stale URL id)".into(),
+            ));
+        };
+        let u = u.clone();
+        let method = METHODS.get(method as usize).copied().unwrap_or("GET");
+        self.begin(&u, method, flags, mode, None)
+    }
+
+    /// [`Engine::start`] for a query-less `path` not numbered yet: joins it
+    /// (a `TypeError` outside the base URL), numbers its URL and puts
+    /// `[number, url]` in the `out` array client.js gave the constructor
+    /// (no second crossing). Both sides start over after [`URLS_MAX`] paths.
+    #[wasm_bindgen(js_name = startPath)]
+    pub fn start_path(&mut self, path: String, method: u32, flags: u32, mode: u32) -> JsValue {
+        let url = match self.e.url(&path, &[]) {
+            Ok(u) => u,
+            Err(e) => return type_error(e),
+        };
+        if self.urls.len() >= URLS_MAX {
+            self.urls.clear();
+            self.epoch = self.epoch.wrapping_add(1) & 0xff_ffff;
+        }
+        self.out
+            .set(0, (self.epoch << 8 | self.urls.len() as u32).into());
+        self.out.set(1, js(&url));
+        self.urls.push(url.clone());
+        let method = METHODS.get(method as usize).copied().unwrap_or("GET");
+        self.begin(&url, method, flags, mode, None)
+    }
+
+    /// [`Engine::start`] for any URL from [`Engine::url`], any method name
+    /// (normalised) and the caller's own `If-None-Match`.
+    #[wasm_bindgen(js_name = startUrl)]
+    pub fn start_url(
         &mut self,
-        url: &JsValue,
-        method: &JsValue,
+        url: String,
+        method: String,
         flags: u32,
         mode: u32,
-        etag: &JsValue,
-    ) -> Result<JsValue, JsValue> {
-        let owned;
-        let url: &str = match url.as_f64() {
-            Some(id) => {
-                let id = id as u32;
-                match self.urls.get((id & 0xff) as usize) {
-                    Some(u) if id >> 8 == self.epoch => u,
-                    _ => {
-                        return Err(type_error(ConfigError(
-                            "projekt-client: internal error (a stale URL id)".into(),
-                        )))
-                    }
-                }
-            }
-            None => {
-                owned = text(url);
-                &owned
-            }
-        };
-        let named;
-        let method: &str = match method.as_f64() {
-            Some(i) => METHODS.get(i as usize).copied().unwrap_or("GET"),
-            None => {
-                named = normalise_method(&text(method)).map_err(type_error)?;
-                &named
-            }
-        };
-        let etag = opt(etag);
+        etag: Option<String>,
+    ) -> JsValue {
+        match normalise_method(&method) {
+            Ok(m) => self.begin(&url, &m, flags, mode, etag.as_deref()),
+            Err(e) => type_error(e),
+        }
+    }
+
+    fn begin(
+        &mut self,
+        url: &str,
+        method: &str,
+        flags: u32,
+        mode: u32,
+        etag: Option<&str>,
+    ) -> JsValue {
         let s = Start {
             method,
             url,
@@ -249,12 +264,12 @@ impl Engine {
             org: flags & 8 != 0,
             headers: flags & 16 != 0,
             signal: flags & 32 != 0,
-            if_none_match: etag.as_deref(),
+            if_none_match: etag,
         };
-        Ok(match self.e.start(s, js_sys::Date::now()) {
+        match self.e.start(s, js_sys::Date::now()) {
             Started::Join(leader) => answer(JOIN, leader, &[]),
             Started::Call(id, action) => self.encode(id, action, None),
-        })
+        }
     }
 
     /// A response came: `status`, `flags` (1: redirected or opaque; bits
@@ -262,8 +277,14 @@ impl Engine {
     /// X-RateLimit-Reset, Retry-After, Allow, Content-Length, Content-Type
     /// and the error body are in `packed`, in that order, `\n`-separated,
     /// the body last).
-    pub fn response(&mut self, id: CallId, status: u16, flags: u32, packed: &JsValue) -> JsValue {
-        let packed = text(packed);
+    pub fn response(
+        &mut self,
+        id: CallId,
+        status: u16,
+        flags: u32,
+        packed: Option<String>,
+    ) -> JsValue {
+        let packed = packed.unwrap_or_default();
         let present = (flags >> 1).count_ones() as usize;
         let mut parts = packed.splitn(present.max(1), '\n');
         let mut field = |bit: u32| -> Option<&str> {
@@ -330,8 +351,7 @@ impl Engine {
     }
 
     /// The error body's text (`undefined` when unread).
-    pub fn envelope(&mut self, id: CallId, body: &JsValue) -> JsValue {
-        let body = text(body);
+    pub fn envelope(&mut self, id: CallId, body: String) -> JsValue {
         let action = self.e.on(
             id,
             Event::Envelope(&body),
@@ -355,8 +375,7 @@ impl Engine {
     }
 
     /// The refresh ended with `token` (not a string: none).
-    pub fn refreshed(&mut self, id: CallId, token: &JsValue) -> JsValue {
-        let token = opt(token);
+    pub fn refreshed(&mut self, id: CallId, token: Option<String>) -> JsValue {
         self.event(id, Event::Refreshed(token.as_deref()))
     }
 
