@@ -1090,6 +1090,17 @@ impl<B: Clone> Engine<B> {
             f.allow.as_deref(),
         )
         .with_request(&call.method, &call.url);
+        // Any token the server echoes, not only the current one: the call
+        // may have been sent with another before a `setToken`.
+        let shown = |m: &mut String| {
+            if let alloc::borrow::Cow::Owned(r) = crate::redact::redact_tokens(m) {
+                *m = r;
+            }
+        };
+        shown(&mut e.message);
+        for (_, messages) in e.field_errors.iter_mut() {
+            messages.iter_mut().for_each(shown);
+        }
         if f.status == 429 {
             let h = RetryHeaders {
                 rate_limit_reset: f.reset.as_deref(),

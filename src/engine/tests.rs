@@ -756,3 +756,23 @@ proptest::proptest! {
         proptest::prop_assert!(e.cache_len() <= 3);
     }
 }
+
+#[test]
+fn a_token_the_call_was_sent_with_is_redacted_after_set_token() {
+    let mut e = engine();
+    let (id, _) = start(&mut e, "GET", &url("/x"));
+    e.set_token(Some("pjk_live_next")).unwrap();
+    let h = Head {
+        envelope: Some(
+            r#"{"error":"Invalid token pjk_live_engine","errors":{"t":["pjk_live_engine is bad"]}}"#,
+        ),
+        ..head(422)
+    };
+    let err = failed(e.on(id, Event::Response(h), 0.0, 0.5));
+    assert_eq!(err.message(), "Invalid token [redacted]");
+    assert_eq!(err.first("t"), Some("[redacted] is bad"));
+    assert_eq!(
+        e.redact_body(r#"{"error":"pjk_live_engine"}"#),
+        r#"{"error":"[redacted]"}"#
+    );
+}
