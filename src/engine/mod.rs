@@ -1051,10 +1051,11 @@ impl<B: Clone> Engine<B> {
         self.error(call, Kind::Timeout, 0, &m)
     }
 
-    /// `text` with the current token replaced by `[redacted]`: what an
+    /// `text` with every token in it replaced by `[redacted]` (the current
+    /// one, and one the call was sent with before a `setToken`): what an
     /// error's `data` is parsed from.
     pub fn redact_body<'t>(&self, text: &'t str) -> alloc::borrow::Cow<'t, str> {
-        envelope::redact(text, self.token.as_deref())
+        crate::redact::redact_tokens(text)
     }
 
     /// The typed error for an error status from its (untrusted) body text.
