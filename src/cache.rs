@@ -353,7 +353,7 @@ pub fn partition_key(token: Option<&str>, org_id: Option<&str>) -> String {
 /// `core::hash::SipHasher` is deprecated only in favour of std's
 /// `DefaultHasher`, which a `no_std` build cannot reach; its output is fixed.
 #[allow(deprecated)]
-fn digest(domain: &str, token: &str) -> u64 {
+pub(crate) fn digest(domain: &str, token: &str) -> u64 {
     let mut h = core::hash::SipHasher::new();
     domain.hash(&mut h);
     token.hash(&mut h);

@@ -141,7 +141,9 @@ pub fn next_url(
 /// Stops a walk that would never end: a repeated next page, or `max_pages`.
 #[derive(Debug)]
 pub struct Walk {
-    seen: Vec<String>,
+    /// A digest of each page URL fetched (not the URL: a server's cursors
+    /// can be hundreds of KB each, and a walk lasts up to `max_pages`).
+    seen: Vec<u64>,
     pages: u32,
     max_pages: u32,
 }
@@ -159,10 +161,11 @@ impl Walk {
     /// Records that the page at `url` is about to be fetched; `false` means
     /// stop (the server sent us back to a page we already had, or the bound).
     pub fn admit(&mut self, url: &str) -> bool {
-        if self.pages >= self.max_pages || self.seen.iter().any(|u| u == url) {
+        let d = crate::cache::digest("page", url);
+        if self.pages >= self.max_pages || self.seen.contains(&d) {
             return false;
         }
-        self.seen.push(url.to_string());
+        self.seen.push(d);
         self.pages += 1;
         true
     }

@@ -262,6 +262,8 @@ pub struct Head<'a> {
     pub content_length: Option<&'a str>,
     /// `Content-Type`.
     pub content_type: Option<&'a str>,
+    /// `Vary`.
+    pub vary: Option<&'a str>,
     /// The error body's text, when [`Fetch::eager_all_errors`] had it read
     /// already (`Some("")` for an empty or unread one).
     pub envelope: Option<&'a str>,
@@ -276,6 +278,8 @@ pub enum BodyFailure {
     Timeout,
     /// The connection failed.
     Network,
+    /// It is too large for the browser to hold as text.
+    TooLarge,
 }
 
 /// What happened, reported by the executor.
@@ -523,10 +527,15 @@ impl<B: Clone> Engine<B> {
     /// Starts a call.
     pub fn start(&mut self, s: Start<'_>, now: f64) -> Started<B> {
         let is_get = s.method == "GET";
+        // A call sent as another identity (its own `Authorization` or
+        // `X-Org-Id`) neither reads nor writes the client's partition: its
+        // answer is that identity's, not the client's.
         let caching = is_get
             && self.cache.is_some()
             && s.mode != CacheMode::NoStore
             && s.if_none_match.is_none()
+            && !s.authorization
+            && !s.org
             && !self.write_in_flight(s.url);
         let key = cache_key(s.url);
         let mut shared = None;
@@ -612,6 +621,12 @@ impl<B: Clone> Engine<B> {
                         let mut m = String::from("projekt-client: the ");
                         crate::text::push_u64(&mut m, status.into());
                         m.push_str(" response body is not valid JSON");
+                        self.error(&call, Kind::Decode, status, &m)
+                    }
+                    BodyFailure::TooLarge => {
+                        let mut m = String::from("projekt-client: the ");
+                        crate::text::push_u64(&mut m, status.into());
+                        m.push_str(" response body is too large to read");
                         self.error(&call, Kind::Decode, status, &m)
                     }
                     BodyFailure::Timeout => self.error(
@@ -776,7 +791,17 @@ impl<B: Clone> Engine<B> {
             let no_store = head
                 .cache_control
                 .is_some_and(|v| crate::text::find(&v.to_ascii_lowercase(), "no-store").is_some());
-            let storable = call.caching && status == 200 && etag.is_some() && !no_store;
+            // A response that varies on a request header is not stored: the
+            // cache keys by URL, and callers may set any header.
+            let varies = head.vary.is_some_and(|v| {
+                crate::text::pieces(v, b",").any(|h| {
+                    let h = h.trim_ascii();
+                    !(h.is_empty()
+                        || h.eq_ignore_ascii_case("origin")
+                        || h.eq_ignore_ascii_case("accept-encoding"))
+                })
+            });
+            let storable = call.caching && status == 200 && etag.is_some() && !no_store && !varies;
             let keep = call.caching && status == 200 && etag.is_some();
             call.reading = Some((status, etag, storable));
             call.stage = Stage::Body;
@@ -818,7 +843,10 @@ impl<B: Clone> Engine<B> {
                 },
             );
         }
-        if status == 401 {
+        // A 401 for the client's own identity drops its partition and may
+        // ask for a new token; one for a caller-set identity is the caller's.
+        let own_identity = !call.user_auth && !call.user_org;
+        if status == 401 && own_identity {
             let p = self.partition.clone();
             if let Some(c) = self.cache.as_mut() {
                 c.drop_partition(&p);
@@ -1055,7 +1083,7 @@ impl<B: Clone> Engine<B> {
     /// one, and one the call was sent with before a `setToken`): what an
     /// error's `data` is parsed from.
     pub fn redact_body<'t>(&self, text: &'t str) -> alloc::borrow::Cow<'t, str> {
-        crate::redact::redact_tokens(text)
+        crate::redact::redact_json(text)
     }
 
     /// The typed error for an error status from its (untrusted) body text.
@@ -1094,12 +1122,13 @@ impl<B: Clone> Engine<B> {
         // Any token the server echoes, not only the current one: the call
         // may have been sent with another before a `setToken`.
         let shown = |m: &mut String| {
-            if let alloc::borrow::Cow::Owned(r) = crate::redact::redact_tokens(m) {
+            if let alloc::borrow::Cow::Owned(r) = crate::redact::redact_text(m) {
                 *m = r;
             }
         };
         shown(&mut e.message);
-        for (_, messages) in e.field_errors.iter_mut() {
+        for (key, messages) in e.field_errors.iter_mut() {
+            shown(key);
             messages.iter_mut().for_each(shown);
         }
         if f.status == 429 {

@@ -776,3 +776,111 @@ fn a_token_the_call_was_sent_with_is_redacted_after_set_token() {
         r#"{"error":"[redacted]"}"#
     );
 }
+
+#[test]
+fn a_call_sent_as_another_identity_neither_reads_nor_writes_the_cache() {
+    let mut e = engine();
+    get_200(&mut e, "/me", "\"mine\"", "{}");
+    for (auth, org) in [(true, false), (false, true)] {
+        let s = Start {
+            method: "GET",
+            url: &url("/me"),
+            authorization: auth,
+            org,
+            ..Start::default()
+        };
+        let Started::Call(id, a) = e.start(s.clone(), 0.0) else {
+            panic!()
+        };
+        assert_eq!(
+            fetch(&a).if_none_match,
+            Header::Keep,
+            "no revalidation with the client's tag"
+        );
+        assert!(matches!(
+            e.on(id, Event::Response(etagged(200, "\"theirs\"")), 0.0, 0.5),
+            Action::ReadBody { keep: false }
+        ));
+        e.on(
+            id,
+            Event::Body {
+                keep: None,
+                size: 0,
+            },
+            0.0,
+            0.5,
+        );
+        // Its 401 is not the client's: the client's entries stay.
+        let Started::Call(id, _) = e.start(s, 0.0) else {
+            panic!()
+        };
+        e.on(id, Event::Response(head(401)), 0.0, 0.5);
+        e.on(id, Event::Envelope(""), 0.0, 0.5);
+        assert_eq!(e.cache_len(), 1);
+    }
+    let (id, a) = start(&mut e, "GET", &url("/me"));
+    assert_eq!(fetch(&a).if_none_match, Header::Set("\"mine\"".into()));
+    e.cancel(id);
+}
+
+#[test]
+fn a_response_that_varies_on_a_request_header_is_not_stored() {
+    let mut e = engine();
+    for (vary, stored) in [
+        ("Accept-Language", 0),
+        ("Origin, Accept-Encoding", 1),
+        ("*", 0),
+    ] {
+        e.clear_cache();
+        let (id, _) = start(&mut e, "GET", &url("/v"));
+        let h = Head {
+            vary: Some(vary),
+            ..etagged(200, "\"v\"")
+        };
+        e.on(id, Event::Response(h), 0.0, 0.5);
+        e.on(
+            id,
+            Event::Body {
+                keep: Some("{}".into()),
+                size: 2,
+            },
+            0.0,
+            0.5,
+        );
+        assert_eq!(e.cache_len(), stored, "Vary: {vary}");
+    }
+}
+
+#[test]
+fn a_body_too_large_for_a_string_is_a_decode_error_that_says_so() {
+    let mut e = engine();
+    let (id, _) = start(&mut e, "GET", &url("/huge"));
+    e.on(id, Event::Response(head(200)), 0.0, 0.5);
+    let err = failed(e.on(id, Event::BodyFailed(BodyFailure::TooLarge), 0.0, 0.5));
+    assert_eq!((err.kind(), err.status()), (Kind::Decode, 200));
+    assert_eq!(
+        err.message(),
+        "projekt-client: the 200 response body is too large to read"
+    );
+}
+
+#[test]
+fn an_error_body_with_an_escaped_token_is_redacted_after_decoding() {
+    let mut e = engine();
+    let (id, _) = start(&mut e, "POST", &url("/v"));
+    let body = r#"{"error":"x","errors":{"pjk\u005flive_k":["a pjk_live_ab\/cd b"]}}"#;
+    let h = Head {
+        envelope: Some(body),
+        ..head(422)
+    };
+    let err = failed(e.on(id, Event::Response(h), 0.0, 0.5));
+    assert_eq!(
+        err.field_errors,
+        vec![("[redacted]".to_string(), vec!["a [redacted] b".to_string()])]
+    );
+    assert!(
+        !e.redact_body(body).contains("live_"),
+        "{}",
+        e.redact_body(body)
+    );
+}

@@ -19,6 +19,8 @@ import {
   __makeError as makeError,
   __sleep as sleep,
   __mergeHeaders as mergeHeaders,
+  __readCapped as readCapped,
+  __redactedHeaders as redactedHeaders,
   isProjektError,
 } from "./runtime.js";
 
@@ -45,7 +47,7 @@ const PLAIN = ["GET", "POST", "PUT", "PATCH", "DELETE"];
 /** Response headers the engine reads, in `Engine.response`'s order. */
 const HEAD = [
   "etag", "cache-control", "x-ratelimit-remaining", "x-ratelimit-reset", "retry-after", "allow",
-  "content-length", "content-type",
+  "content-length", "content-type", "vary",
 ];
 /** Statuses the engine may retry, whose body is read only if it does not. */
 const RETRYABLE = [429, 500, 502, 503, 504];
@@ -205,6 +207,15 @@ const first = (pair) => pair[0];
  * someone asks (a `get()` never does).
  */
 const headersOf = (resp) => (resp.stored ? mergeHeaders(resp.stored, resp.headers) : resp.headers);
+
+/** What a response's headers hold, in UTF-16 units: counted against the cache's `maxBytes` with the body. */
+function headersSize(headers) {
+  let n = 0;
+  headers.forEach((value, name) => {
+    n += name.length + value.length;
+  });
+  return n;
+}
 
 /** `JSON.parse(text)`, `undefined` for no text or bad JSON. */
 function parse(text) {
@@ -633,7 +644,9 @@ export class Client {
               ctx.data = r.data;
               ctx.text = r.text;
               const keep = a[2] && typeof r.text === "string";
-              a = keep ? engine.body(id, { text: r.text, headers: res.headers }, r.text.length) : engine.body(id, undefined, 0);
+              a = keep
+                ? engine.body(id, { text: r.text, headers: res.headers }, r.text.length + headersSize(res.headers))
+                : engine.body(id, undefined, 0);
             }
             break;
           }
@@ -755,6 +768,8 @@ export class Client {
       return { data: JSON.parse(text), text };
     } catch (cause) {
       if (cause instanceof SyntaxError) return { failure: 0, cause };
+      // A body too long for a string ("Invalid string length").
+      if (cause instanceof RangeError) return { failure: 3, cause };
       if (ctx.signal && ctx.signal.aborted) return { aborted: true, reason: ctx.signal.reason };
       const name = get(cause, "name");
       return { failure: name === "TimeoutError" || name === "AbortError" ? 1 : 2, cause };
@@ -770,8 +785,7 @@ export class Client {
       return "";
     }
     try {
-      const text = await res.text();
-      return text.length <= MAX_ERROR_BODY ? text : "";
+      return (await readCapped(res, MAX_ERROR_BODY)) ?? "";
     } catch {
       return ""; // an unreadable body makes the message from the status
     }
@@ -787,7 +801,7 @@ export class Client {
         const data = parse(a[4] ?? errText);
         if (data !== undefined) o.data = data;
       }
-      o.headers = res.headers;
+      o.headers = redactedHeaders(res.headers, Engine.shown);
     }
     return makeError(o.kind, o.status, o.message, o.method, o.url, o.attempts, o);
   }

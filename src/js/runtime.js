@@ -167,6 +167,42 @@ export function __makeError(kind, status, message, method, url, attempts, extra)
   return new cls(message, o);
 }
 
+/**
+ * A body's text, read chunk by chunk and stopped (the stream cancelled) once
+ * more than `max` bytes came, whatever the encoding (a gzip bomb counts as
+ * what it inflates to) and however long the body runs: `undefined` then.
+ * Both faces read error bodies with it.
+ */
+export async function __readCapped(res, max) {
+  const body = res.body;
+  if (!body) return "";
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  let text = "";
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return text + decoder.decode();
+    total += value.byteLength;
+    if (total > max) {
+      reader.cancel().catch(() => {});
+      return undefined;
+    }
+    text += decoder.decode(value, { stream: true });
+  }
+}
+
+/**
+ * `headers` with any token in a value shown as `[redacted]` (by `shown`, the
+ * engine's rule; only values that could hold one are passed to it): what an
+ * error exposes as `headers`.
+ */
+export function __redactedHeaders(headers, shown) {
+  const out = new Headers();
+  headers.forEach((value, name) => out.append(name, /pjk|%/i.test(value) ? shown(value) : value));
+  return out;
+}
+
 /** Resolves after `ms` on the event loop; rejects at once (timer cleared) when `signal` aborts. */
 export function __sleep(ms, signal) {
   return new Promise((resolve, reject) => {

@@ -51,6 +51,10 @@ extern "C" {
         extra: &Object,
     ) -> JsValue;
 
+    /// A body's text, stopped past `max` bytes (`undefined` then).
+    #[wasm_bindgen(js_name = __readCapped)]
+    pub fn read_capped(res: &web_sys::Response, max: f64) -> Promise;
+
     #[wasm_bindgen(js_name = __sleep)]
     pub fn sleep(ms: f64, signal: Option<&AbortSignal>) -> Promise;
 

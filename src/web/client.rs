@@ -520,6 +520,8 @@ impl Client {
                                 .dyn_ref::<js_sys::JsString>()
                                 .map_or(0, |s| s.length() as usize);
                             let entry = (keep && size > 0).then(|| (text.clone(), r.headers()));
+                            // What is held: the text and the headers kept with it.
+                            let size = size + entry.as_ref().map_or(0, |(_, h)| headers_size(h));
                             self.on(id, Event::Body { keep: entry, size })
                         }
                         Err(BodyRead::Aborted(reason)) => {
@@ -658,7 +660,7 @@ impl Client {
                         e.data =
                             json_parse(&JsValue::from_str(&shown)).unwrap_or(JsValue::UNDEFINED);
                     }
-                    e.headers = r.headers().into();
+                    e.headers = redacted_headers(&r.headers()).into();
                 }
                 Err(e)
             }
@@ -741,11 +743,12 @@ impl Client {
             get("x-ratelimit-remaining"),
             get("x-ratelimit-reset"),
         );
-        let (retry_after, allow, length, content_type) = (
+        let (retry_after, allow, length, content_type, vary) = (
             get("retry-after"),
             get("allow"),
             get("content-length"),
             get("content-type"),
+            get("vary"),
         );
         let status = r.status();
         let eager = status >= 400 && (eager_all || !matches!(status, 429 | 500 | 502 | 503 | 504));
@@ -763,6 +766,7 @@ impl Client {
             allow: allow.as_deref(),
             content_length: length.as_deref(),
             content_type: content_type.as_deref(),
+            vary: vary.as_deref(),
             envelope: eager.then_some(err_text.as_str()),
         };
         self.on(id, Event::Response(head))
@@ -829,6 +833,10 @@ async fn read_success(
         if e.is_instance_of::<js_sys::SyntaxError>() {
             return BodyRead::Failed(BodyFailure::Decode, e);
         }
+        // A body too long for a string ("Invalid string length").
+        if e.is_instance_of::<js_sys::RangeError>() {
+            return BodyRead::Failed(BodyFailure::TooLarge, e);
+        }
         if ctx.caller_aborted() {
             return BodyRead::Aborted(
                 ctx.signal
@@ -881,18 +889,11 @@ async fn read_error_text(ctx: &Ctx, resp: &web_sys::Response) -> String {
         cancel_body(resp);
         return String::new();
     }
-    let Ok(promise) = resp.text() else {
-        return String::new();
-    };
+    // Read chunk by chunk and stopped past the bound, whatever the
+    // encoding or how long the body runs.
+    let promise = bindings::read_capped(resp, engine::MAX_ERROR_BODY as f64);
     match JsFuture::from(promise).await {
-        Ok(t) => {
-            let t: js_sys::JsString = t.unchecked_into();
-            if t.length() as usize > engine::MAX_ERROR_BODY {
-                String::new()
-            } else {
-                String::from(t)
-            }
-        }
+        Ok(t) => t.as_string().unwrap_or_default(),
         Err(_) => String::new(),
     }
 }
@@ -935,6 +936,35 @@ fn parse_text(text: &JsValue) -> Option<JsValue> {
         return None;
     }
     json_parse(text).ok()
+}
+
+/// Every header name and value, as `[name, value]` pairs.
+fn header_pairs(headers: &Headers) -> Vec<(String, String)> {
+    let Ok(Some(it)) = js_sys::try_iter(headers) else {
+        return Vec::new();
+    };
+    it.filter_map(|pair| {
+        let pair: Array = pair.ok()?.dyn_into().ok()?;
+        Some((pair.get(0).as_string()?, pair.get(1).as_string()?))
+    })
+    .collect()
+}
+
+/// What a response's headers hold, counted against the cache's `maxBytes`.
+fn headers_size(headers: &Headers) -> usize {
+    header_pairs(headers)
+        .iter()
+        .map(|(n, v)| n.len() + v.len())
+        .sum()
+}
+
+/// `headers` with any token in a value shown as `[redacted]`: what an error exposes.
+fn redacted_headers(headers: &Headers) -> Headers {
+    let out = Headers::new().unwrap_or_else(|_| Object::new().unchecked_into());
+    for (name, value) in header_pairs(headers) {
+        let _ = out.append(&name, &crate::redact::redact_tokens(&value));
+    }
+    out
 }
 
 fn cancel_body(resp: &web_sys::Response) {

@@ -274,8 +274,8 @@ impl Engine {
 
     /// A response came: `status`, `flags` (1: redirected or opaque; bits
     /// 2.. say which of ETag, Cache-Control, X-RateLimit-Remaining,
-    /// X-RateLimit-Reset, Retry-After, Allow, Content-Length, Content-Type
-    /// and the error body are in `packed`, in that order, `\n`-separated,
+    /// X-RateLimit-Reset, Retry-After, Allow, Content-Length, Content-Type,
+    /// Vary and the error body are in `packed`, in that order, `\n`-separated,
     /// the body last).
     pub fn response(
         &mut self,
@@ -305,7 +305,8 @@ impl Engine {
             allow: field(5),
             content_length: field(6),
             content_type: field(7),
-            envelope: field(8),
+            vary: field(8),
+            envelope: field(9),
         };
         let body = head.envelope;
         let action = self.e.on(
@@ -339,12 +340,14 @@ impl Engine {
         )
     }
 
-    /// The 2xx body could not be read: 0 not JSON, 1 timed out, 2 the connection.
+    /// The 2xx body could not be read: 0 not JSON, 1 timed out, 2 the
+    /// connection, 3 too large for a string.
     #[wasm_bindgen(js_name = bodyFailed)]
     pub fn body_failed(&mut self, id: CallId, code: u32) -> JsValue {
         let f = match code {
             0 => BodyFailure::Decode,
             1 => BodyFailure::Timeout,
+            3 => BodyFailure::TooLarge,
             _ => BodyFailure::Network,
         };
         self.event(id, Event::BodyFailed(f))

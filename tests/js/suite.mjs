@@ -1863,6 +1863,15 @@ try {
   test("security: scope — load tests/js/scope.mjs", () => { throw e; });
 }
 
+// Whose body the cache serves, the token in every shape, bounds (issue 26).
+try {
+  (await import("./hostile.mjs")).default({
+    test, P, fresh, eq, ok, rejects, show, checker, reachableStrings, TOKEN, TOKEN_B, ORG_B,
+  });
+} catch (e) {
+  test("security: hostile — load tests/js/hostile.mjs", () => { throw e; });
+}
+
 // ====================================================================== run
 
 await runAll();

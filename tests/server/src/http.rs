@@ -15,7 +15,7 @@ pub const MAX_BODY: usize = 64 * 1024 * 1024;
 
 /// Headers every response carries (CORS).
 pub const EXPOSE_HEADERS: &str = "ETag, Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining, \
-X-RateLimit-Reset, Allow, Link, X-Request-Count, Content-Length, Location, X-Fault";
+X-RateLimit-Reset, Allow, Link, X-Request-Count, Content-Length, Location, X-Fault, X-Echo-Token, Vary";
 
 #[derive(Debug)]
 pub enum ReadError {
@@ -408,7 +408,7 @@ pub fn percent_decode(s: &str) -> String {
 }
 
 /// How a response is put on the wire.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub enum Mode {
     Normal,
     /// Close the connection without writing anything.
@@ -420,6 +420,13 @@ pub enum Mode {
     SlowBody(Duration),
     /// `Transfer-Encoding: chunked` with the body as a single chunk (or none).
     Chunked,
+    /// `Transfer-Encoding: chunked`, the body repeated chunk after chunk up
+    /// to `total` bytes (or until the client goes away), each byte written
+    /// counted in `sent`: a hostile, oversized or endless body.
+    Stream {
+        total: u64,
+        sent: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    },
 }
 
 /// A response to write.
@@ -591,7 +598,7 @@ pub fn write_response<W: Write>(
     if let Some(d) = resp.delay {
         std::thread::sleep(d);
     }
-    if resp.mode == Mode::Drop {
+    if matches!(resp.mode, Mode::Drop) {
         return Ok(false);
     }
     let keep = keep_alive && !resp.close && !matches!(resp.mode, Mode::Truncate(_));
@@ -616,7 +623,7 @@ pub fn write_response<W: Write>(
         }
         put(n, v);
     }
-    let chunked = resp.mode == Mode::Chunked && !no_body;
+    let chunked = matches!(resp.mode, Mode::Chunked | Mode::Stream { .. }) && !no_body;
     if chunked {
         put("Transfer-Encoding", b"chunked");
     } else if !no_body {
@@ -659,6 +666,19 @@ pub fn write_response<W: Write>(
         Mode::Truncate(n) => {
             head.extend_from_slice(&resp.body[..(*n).min(resp.body.len())]);
             w.write_all(&head)?;
+        }
+        Mode::Stream { total, sent } => {
+            w.write_all(&head)?;
+            let mut left = *total;
+            while left > 0 && !resp.body.is_empty() {
+                let n = (resp.body.len() as u64).min(left) as usize;
+                w.write_all(format!("{n:x}\r\n").as_bytes())?;
+                w.write_all(&resp.body[..n])?;
+                w.write_all(b"\r\n")?;
+                sent.fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
+                left -= n as u64;
+            }
+            w.write_all(b"0\r\n\r\n")?;
         }
         Mode::SlowBody(d) => {
             w.write_all(&head)?;

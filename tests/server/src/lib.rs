@@ -162,7 +162,7 @@ fn serve_connection(server: &Server, stream: TcpStream) {
         let head_only = req.method == "HEAD";
         match http::write_response(&mut writer, &resp, head_only, keep_alive) {
             Ok(true) => {}
-            Ok(false) if resp.mode == Mode::Drop => {
+            Ok(false) if matches!(resp.mode, Mode::Drop) => {
                 let _ = writer.shutdown(Shutdown::Both);
                 return;
             }

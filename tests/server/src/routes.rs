@@ -206,6 +206,29 @@ fn scoped(server: &Server, scope_name: &str, sub: &str, req: &Request) -> Respon
         ["versioned", key, "bump"] => resources::versioned_bump(&mut lock(&scope), key, req),
         ["fault", ..] => fault::fault(&scope, req, &q),
         ["whoami"] => whoami(req, &q),
+        ["stream"] => {
+            // A hostile body: `mb` MB (default 50) of an error envelope that
+            // never closes, chunked, with status `status` (default 400).
+            let code = q.get("status").and_then(parse_status).unwrap_or(400);
+            let mb = q.num::<u64>("mb").unwrap_or(50).min(2_000);
+            let mut chunk = br#"{"error":""#.to_vec();
+            chunk.resize(64 * 1024, b'a');
+            let mut r = Response::new(code)
+                .header("Content-Type", "application/json")
+                .body(chunk);
+            r.mode = Mode::Stream {
+                total: mb << 20,
+                sent: lock(&scope).streamed.clone(),
+            };
+            r
+        }
+        ["vary"] => {
+            // A representation per Accept-Language, ETag'd: `Vary` says so.
+            let lang = req.header("accept-language").unwrap_or("en").to_string();
+            Response::json(200, &json!({ "lang": lang }))
+                .header("ETag", format!("\"v-{}\"", lang.len()))
+                .header("Vary", "Accept-Language")
+        }
         ["handoff"] => {
             // One page whose next page is wherever the test says: a `Link`
             // (`link=`) or `meta.next` (`next=`) target, for the client's
@@ -442,6 +465,10 @@ pub fn status_response(code: u16, q: &Query, req: &Request) -> Response {
     }
     if q.flag("nostore") {
         resp = resp.header("Cache-Control", "no-store");
+    }
+    if q.flag("echo_token_header") {
+        // The bearer token echoed in a response header, as a careless proxy might.
+        resp = resp.header("X-Echo-Token", req.bearer().unwrap_or_default());
     }
     if let Some(ms) = q.num::<u64>("delay_ms") {
         resp.delay = Some(Duration::from_millis(ms.min(MAX_SLEEP_MS)));

@@ -118,6 +118,9 @@ pub struct Scope {
     pub collection_version: u64,
     pub versioned: HashMap<String, Versioned>,
     pub next_validate_id: u64,
+    /// Body bytes the hostile `stream` route wrote for this scope (what a
+    /// client read before it stopped, plus what the sockets buffered).
+    pub streamed: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Default for Scope {
@@ -147,6 +150,7 @@ impl Scope {
             fault_seq: HashMap::new(),
             flaky: HashMap::new(),
             ratelimits: HashMap::new(),
+            streamed: Default::default(),
             items,
             next_item_id: 4,
             collection_version: 1,
@@ -219,6 +223,7 @@ impl Scope {
             "rate_limited": self.rate_limited,
             "posts": self.posts,
             "faults": self.faults,
+            "streamed": self.streamed.load(std::sync::atomic::Ordering::Relaxed),
         })
     }
 }

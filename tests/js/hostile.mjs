@@ -1,0 +1,124 @@
+// Whose body the cache serves, every shape of the token redacted, and
+// bounds a hostile server cannot stretch (issue 26), against the built
+// package in the browser. The test server plays the hostile part: /whoami
+// with lax304 (a 304 to any If-None-Match, so a wrong tag would be served),
+// token echoes in a message, in JSON escapes and in a response header, a
+// chunked error body of 50 MB or 2 GB (/stream, which counts the bytes it
+// wrote), a `Vary`ing representation, an oversized ETag.
+//
+// suite.mjs calls the default export with its harness; every test name
+// starts with "security: hostile".
+
+export default function register(h) {
+  const { test, P, fresh, eq, ok, rejects, show, checker, reachableStrings, TOKEN, TOKEN_B, ORG_B } = h;
+
+  const withToken = (s) => typeof s === "string" && [TOKEN, TOKEN_B, "SECRET123"].some((t) => s.includes(t));
+  function leaks(e) {
+    const parts = [String(e), String(e && e.message), String(e && e.stack), String(e && e.url)];
+    try { parts.push(JSON.stringify(e)); } catch { /* ignore */ }
+    parts.push(...reachableStrings(e));
+    for (const key of ["data", "fieldErrors"]) parts.push(...reachableStrings(e && e[key]));
+    if (e && e.headers && typeof e.headers.forEach === "function") e.headers.forEach((v, k) => parts.push(k, v));
+    return parts.filter(withToken);
+  }
+  const who = async (client, opts) => (await client.get("/whoami?lax304=1", opts)).who;
+
+  test("security: hostile — a request sent as another identity (its own X-Org-Id or Authorization) neither reads nor writes the client's cache", async () => {
+    const f = fresh();
+    const c = f.client({ token: TOKEN });
+    const ch = checker("identity override");
+    const own = await who(f.client({ token: TOKEN }), { cache: "no-store" });
+    const asOrgB = await who(c, { headers: { "X-Org-Id": ORG_B } });
+    ch.ok(asOrgB !== own, "the override reached the server as org B");
+    ch.eq(await who(c), own, "the next plain GET is the client's own identity, not org B's body");
+    const asB = await who(c, { headers: { Authorization: `Bearer ${TOKEN_B}` } });
+    ch.ok(asB !== own, "the Authorization override reached the server as B");
+    const forced = await c.request({ path: "/whoami?lax304=1", cache: "force-cache" });
+    ch.eq(forced.data.who, own, "force-cache serves the client's own entry, never B's");
+    const log = await f.requests("GET", "/whoami");
+    // own (no-store client), B-org, own, B-token: only the client's own GET ever revalidated.
+    const conditional = log.filter((e) => Object.keys(e.headers).some((k) => k.toLowerCase() === "if-none-match"));
+    ch.eq(conditional.length, 0, `conditional requests (${show(conditional.map((e) => e.headers))})`);
+    ch.done();
+  });
+
+  test("security: hostile — the token a request was sent with is redacted after setToken, in every part of the error", async () => {
+    const f = fresh();
+    const c = f.client({ token: TOKEN, retry: false });
+    const p = rejects(c.get("/status/401?echo_token=1&delay_ms=300"));
+    await new Promise((r) => setTimeout(r, 50));
+    c.setToken(TOKEN_B);
+    const e = await p;
+    const hits = leaks(e);
+    ok(hits.length === 0, `the old token is in the error: ${show(hits[0])}`);
+    ok(String(e.message).includes("[redacted]"), `message: ${show(e.message)}`);
+  });
+
+  test("security: hostile — a token in JSON escapes (\\u005f, \\/) or percent-encoded is redacted in message, fieldErrors keys and messages, and data", async () => {
+    const f = fresh();
+    const c = f.client({ token: TOKEN, retry: false });
+    const ch = checker("escapes");
+    const errors = '{"title":["bad pjk\\u005flive_SECRET123"],"pjk\\u005flive_SECRET123":["key"],"x":["pjk_live_SECR\\u0045T123"]}';
+    const e = await rejects(c.post(`/status/422?errors=${encodeURIComponent(errors)}`, { a: 1 }));
+    ch.eq(e && e.name, "ValidationError", "class");
+    // (Its URL is the caller's own query, escapes and all: not checked here.)
+    const told = [e.message, String(e), ...reachableStrings(e.fieldErrors), ...reachableStrings(e.data)];
+    ch.eq(told.filter(withToken).length, 0, `token-shaped text in the 422: ${show(told.filter(withToken)[0])}`);
+    ch.ok(e.fieldErrors && e.fieldErrors.title && e.fieldErrors.title[0] === "bad [redacted]", `fieldErrors.title: ${show(e.fieldErrors)}`);
+    ch.ok(e.data && e.data.errors && "[redacted]" in e.data.errors, `data keeps the shape with the key redacted: ${show(e.data)}`);
+    const pct = await rejects(c.get(`/status/400?msg=${encodeURIComponent("bad pjk%5Flive_SECRET123")}`));
+    ch.ok(!withToken(pct.message) && !withToken(String(pct)) && pct.message.includes("[redacted]"), `a percent-encoded echo in the message: ${show(pct && pct.message)}`);
+    ch.done();
+  });
+
+  test("security: hostile — a token echoed in a response header is [redacted] in error.headers", async () => {
+    const f = fresh();
+    const c = f.client({ token: TOKEN, retry: false });
+    const e = await rejects(c.get("/status/401?echo_token_header=1"));
+    eq(e.headers.get("x-echo-token"), "[redacted]", "x-echo-token on the error");
+    ok(leaks(e).length === 0, `the token is in the error: ${show(leaks(e)[0])}`);
+  });
+
+  test("security: hostile — an error body is read to 1 MiB at most, however long it runs (50 MB, and 2 GB chunked)", async () => {
+    const f = fresh();
+    const c = f.client({ retry: false, timeoutMs: 60_000 });
+    const ch = checker("error body bound");
+    const t0 = performance.now();
+    const e = await rejects(c.get("/stream?mb=50"));
+    ch.eq(e && e.name, "BadRequestError", "class");
+    ch.ok(e && /\b400\b/.test(e.message) && !e.message.includes("aaaa"), `a message made from the status: ${show(e && e.message)}`);
+    const e2 = await rejects(c.get("/stream?mb=2000&status=404"));
+    ch.eq(e2 && e2.name, "NotFoundError", "class of the 2 GB one");
+    const ms = performance.now() - t0;
+    await new Promise((r) => setTimeout(r, 300)); // let the server's writes fail
+    const streamed = (await f.counts()).streamed;
+    ch.ok(streamed < 24 * 1024 * 1024, `the server wrote ${(streamed / 1048576).toFixed(1)} MB for both (the client read 1 MiB of each; the rest is socket buffers)`);
+    ch.ok(ms < 20_000, `took ${Math.round(ms)} ms`);
+    ch.done();
+  });
+
+  test("security: hostile — a response that varies on a request header (Vary) is not stored; force-cache never serves another variant", async () => {
+    const f = fresh();
+    const c = f.client();
+    const ch = checker("vary");
+    const de = await c.get("/vary", { headers: { "Accept-Language": "de" } });
+    ch.eq(de.lang, "de", "the German variant");
+    ch.eq(c.cacheStats().entries, 0, "entries after a Vary: Accept-Language response");
+    const plain = await c.request({ path: "/vary", cache: "force-cache" });
+    ch.ok(plain.data.lang !== "de" && !plain.fromCache, `force-cache without the header: ${show(plain.data)} fromCache=${plain.fromCache}`);
+    ch.eq((await f.requests("GET", "/vary")).length, 2, "requests the server got");
+    ch.done();
+  });
+
+  test("security: hostile — the cache counts what it holds (body and headers) against maxBytes: a 5 KB ETag counts", async () => {
+    const f = fresh();
+    const c = f.client({ cache: { maxEntries: 10, maxBytes: 4_000 } });
+    const tag = `"${"x".repeat(5_000)}"`;
+    await c.get(`/status/200?etag=${encodeURIComponent(tag)}`);
+    const stats = c.cacheStats();
+    eq(stats.entries, 0, `an entry larger than maxBytes with its headers is not kept (bytes ${stats.bytes})`);
+    const small = f.client();
+    await small.get(`/status/200?etag=${encodeURIComponent(tag)}`);
+    ok(small.cacheStats().bytes >= 5_000, `bytes held: ${small.cacheStats().bytes}`);
+  });
+}
