@@ -791,14 +791,24 @@ impl<B: Clone> Engine<B> {
             let no_store = head
                 .cache_control
                 .is_some_and(|v| crate::text::find(&v.to_ascii_lowercase(), "no-store").is_some());
-            // A response that varies on a request header is not stored: the
-            // cache keys by URL, and callers may set any header.
+            // A response that varies on a request header a caller may set is
+            // not stored: the cache keys by URL and identity. (Varying on the
+            // identity — Authorization, X-Org-Id — is what the partitions
+            // are; Origin, Accept-Encoding and Cookie are the same for
+            // every request of a client.)
             let varies = head.vary.is_some_and(|v| {
                 crate::text::pieces(v, b",").any(|h| {
                     let h = h.trim_ascii();
                     !(h.is_empty()
-                        || h.eq_ignore_ascii_case("origin")
-                        || h.eq_ignore_ascii_case("accept-encoding"))
+                        || [
+                            "origin",
+                            "accept-encoding",
+                            "cookie",
+                            "authorization",
+                            "x-org-id",
+                        ]
+                        .iter()
+                        .any(|ok| h.eq_ignore_ascii_case(ok)))
                 })
             });
             let storable = call.caching && status == 200 && etag.is_some() && !no_store && !varies;

@@ -829,6 +829,8 @@ fn a_response_that_varies_on_a_request_header_is_not_stored() {
     for (vary, stored) in [
         ("Accept-Language", 0),
         ("Origin, Accept-Encoding", 1),
+        ("Authorization, X-Org-Id", 1),
+        ("Accept, Origin", 0),
         ("*", 0),
     ] {
         e.clear_cache();

@@ -23,6 +23,21 @@ export default function register(h) {
   }
   const who = async (client, opts) => (await client.get("/whoami?lax304=1", opts)).who;
 
+  test("security: hostile — a base URL whose host only looks local (a backslash, %-escapes, @) is refused, so no token goes to it in clear text", () => {
+    const ch = checker("plain-http guard");
+    for (const baseUrl of ["http://evil.example\\.localhost/v1", "http://evil.example%2elocalhost/v1", "http://127.0.0.1%2f@evil.example/v1"]) {
+      let e;
+      try {
+        new P.Client({ baseUrl, token: TOKEN });
+      } catch (x) {
+        e = x;
+      }
+      ch.ok(e instanceof TypeError, `new Client({ baseUrl: ${show(baseUrl)}, token }) should throw a TypeError, got ${show(e)}`);
+      ch.ok(!e || !withToken(String(e.message)), "the TypeError echoes the token");
+    }
+    ch.done();
+  });
+
   test("security: hostile — a request sent as another identity (its own X-Org-Id or Authorization) neither reads nor writes the client's cache", async () => {
     const f = fresh();
     const c = f.client({ token: TOKEN });
