@@ -87,4 +87,7 @@ pub use request::ConfigError;
 pub use status::Kind;
 
 #[cfg(all(target_arch = "wasm32", feature = "client"))]
-pub use web::client::{CacheMode, Client, ClientOptions, Request, Response};
+pub use web::client::{
+    CacheMode, Client, ClientOptions, OnRetry, OnUnauthorized, Request, RequestBuilder, Response,
+    RetryInfo, TokenFuture,
+};

@@ -8,20 +8,19 @@
 //! the call's own `AbortController` and tells the engine, which releases the
 //! call's write mark, refresh wait and shared GET.
 
-use crate::cache::CacheOptions;
 use crate::engine::{
     self, Action, BodyFailure, CallId, Config, Engine, Event, Head, Header, Outcome, Start, Started,
 };
 use crate::error::Error;
 use crate::request::{BaseUrl, ConfigError};
-use crate::retry::{Failure, RetryOptions};
+use crate::retry::Failure;
 use crate::status::Kind;
 use crate::web::bindings::{
     self, abort_signal_any, abort_signal_timeout, date_now, global_fetch, json_parse, math_random,
     merge_headers,
 };
-use crate::web::convert::{get, put};
-use js_sys::{Array, Function, Object, Promise};
+use crate::web::convert::get;
+use js_sys::{Array, Object};
 use std::cell::RefCell;
 use std::future::Future;
 use std::pin::Pin;
@@ -36,118 +35,40 @@ use web_sys::{
 };
 
 pub use crate::engine::CacheMode;
-
-/// The client's settings, as the JS constructor options.
-#[derive(Clone, Debug)]
-pub struct ClientOptions {
-    /// Absolute http(s) URL of the API, e.g. `https://api.example.test/v1`.
-    pub base_url: String,
-    /// A `pjk_…` token, sent as `Authorization: Bearer <token>`.
-    pub token: Option<String>,
-    /// An org UUID, sent as `X-Org-Id`.
-    pub org_id: Option<String>,
-    /// Per-attempt timeout in ms (`None`: no timeout). Default 10 000.
-    pub timeout_ms: Option<f64>,
-    /// Optional deadline for the whole call, retries and waits included.
-    pub total_timeout_ms: Option<f64>,
-    /// Retry settings; [`RetryOptions::disabled`] for none.
-    pub retry: RetryOptions,
-    /// ETag cache bounds; `None` turns the cache off.
-    pub cache: Option<CacheOptions>,
-    /// Called before each retry wait with `{ attempt, delayMs, reason, status, method, url }`.
-    pub on_retry: Option<Function>,
-    /// Called on a 401 when set; may return (a promise of) a fresh token, with
-    /// which the request is retried once. Concurrent 401s share one call.
-    pub on_unauthorized: Option<Function>,
-    /// Allow sending a token over plain `http://` to a host that is not this
-    /// machine. Off by default: the token would travel in clear text.
-    pub allow_insecure_token: bool,
-}
-
-impl ClientOptions {
-    /// Defaults for `base_url`: no token, 10 s timeout, 3 retries, cache on.
-    pub fn new(base_url: impl Into<String>) -> ClientOptions {
-        ClientOptions {
-            base_url: base_url.into(),
-            token: None,
-            org_id: None,
-            timeout_ms: Some(10_000.0),
-            total_timeout_ms: None,
-            retry: RetryOptions::default(),
-            cache: Some(CacheOptions::default()),
-            on_retry: None,
-            on_unauthorized: None,
-            allow_insecure_token: false,
-        }
-    }
-}
-
-/// One request.
-#[derive(Clone, Debug, Default)]
-pub struct Request {
-    /// HTTP method (`GET` when empty).
-    pub method: String,
-    /// Path under the base URL (or an absolute URL inside it).
-    pub path: String,
-    /// Query pairs, repeated keys for arrays.
-    pub query: Vec<(String, String)>,
-    /// A JS value sent as JSON (`undefined` for none).
-    pub body: Option<JsValue>,
-    /// Extra headers (a `Headers`, a plain object or an array of pairs).
-    pub headers: Option<JsValue>,
-    /// The caller's abort signal.
-    pub signal: Option<AbortSignal>,
-    /// Cache behaviour for a GET.
-    pub cache: CacheMode,
-}
-
-impl Request {
-    /// A request for `method` and `path`.
-    pub fn new(method: &str, path: &str) -> Request {
-        Request {
-            method: method.to_string(),
-            path: path.to_string(),
-            ..Request::default()
-        }
-    }
-}
-
-/// A successful answer.
-#[derive(Clone, Debug)]
-pub struct Response {
-    /// 2xx, or 304 when the body came from the cache.
-    pub status: u16,
-    /// The parsed JSON body (`undefined` for an empty body).
-    pub data: JsValue,
-    /// The response headers.
-    pub headers: Headers,
-    /// The entity tag, exactly as received.
-    pub etag: Option<String>,
-    /// Whether `data` is the cached copy (after a 304).
-    pub from_cache: bool,
-    /// Attempts made, 1 when it was not retried.
-    pub attempts: u32,
-}
+pub use crate::web::builder::RequestBuilder;
+pub use crate::web::options::{
+    ClientOptions, OnRetry, OnUnauthorized, Request, Response, RetryInfo, TokenFuture,
+};
 
 /// What a GET's followers get when it settles: the response and the body's
 /// text (each follower parses its own copy).
 type SharedResult = Result<(Response, JsValue), Error>;
 
-/// A GET others may join: its result once settled, or `gone` when its
-/// future was dropped first (they then start again).
-#[derive(Default)]
-struct Slot {
-    result: Option<SharedResult>,
+/// A result several futures await: a GET's for the calls joined to it, a
+/// refresh's token for the 401s that share it. `gone` when the future that
+/// was to fill it was dropped first (its waiters then start again).
+struct Shared<T> {
+    value: Option<T>,
     gone: bool,
     wakers: Vec<Waker>,
 }
 
-impl Slot {
-    fn settle(slot: &RefCell<Slot>, result: Option<SharedResult>) {
+impl<T> Default for Shared<T> {
+    fn default() -> Self {
+        Shared {
+            value: None,
+            gone: false,
+            wakers: Vec::new(),
+        }
+    }
+}
+
+impl<T> Shared<T> {
+    fn settle(cell: &RefCell<Shared<T>>, value: Option<T>) {
         let wakers = {
-            let mut s = slot.borrow_mut();
-            match result {
-                Some(r) => s.result = Some(r),
+            let mut s = cell.borrow_mut();
+            match value {
+                Some(v) => s.value = Some(v),
                 None => s.gone = true,
             }
             std::mem::take(&mut s.wakers)
@@ -158,15 +79,15 @@ impl Slot {
     }
 }
 
-/// Awaits a leader's [`Slot`]: `Some(result)`, or `None` when it went away.
-struct Follow(Rc<RefCell<Slot>>);
+/// Awaits a [`Shared`]: `Some(value)`, or `None` when it went away.
+struct Wait<T>(Rc<RefCell<Shared<T>>>);
 
-impl Future for Follow {
-    type Output = Option<SharedResult>;
+impl<T: Clone> Future for Wait<T> {
+    type Output = Option<T>;
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let mut s = self.0.borrow_mut();
-        if let Some(r) = &s.result {
-            return Poll::Ready(Some(r.clone()));
+        if let Some(v) = &s.value {
+            return Poll::Ready(Some(v.clone()));
         }
         if s.gone {
             return Poll::Ready(None);
@@ -176,15 +97,19 @@ impl Future for Follow {
     }
 }
 
+type Slot = Shared<SharedResult>;
+/// A refresh's token, shared by the 401s that await it.
+type TokenCell = Rc<RefCell<Shared<Option<String>>>>;
+
 /// A body's text and the headers it came with: what the cache keeps.
 type Entry = (JsValue, Headers);
 
 struct Inner {
     engine: RefCell<Engine<Entry>>,
-    on_retry: Option<Function>,
-    on_unauthorized: Option<Function>,
-    /// The last refresh asked for: its id and the token's promise.
-    refresh: RefCell<Option<(u32, Promise)>>,
+    on_retry: Option<OnRetry>,
+    on_unauthorized: Option<OnUnauthorized>,
+    /// The last refresh asked for: its id and the token it gives.
+    refresh: RefCell<Option<(u32, TokenCell)>>,
     /// GETs in flight, by call id, for the calls the engine joins to them.
     shared: RefCell<Vec<(CallId, Rc<RefCell<Slot>>)>>,
 }
@@ -222,7 +147,7 @@ impl Guard {
                 .shared
                 .borrow_mut()
                 .retain(|(id, _)| *id != self.id);
-            Slot::settle(&slot, result);
+            Shared::settle(&slot, result);
         }
     }
 }
@@ -238,7 +163,7 @@ impl Drop for Guard {
                 .shared
                 .borrow_mut()
                 .retain(|(id, _)| *id != self.id);
-            Slot::settle(&slot, None);
+            Shared::settle(&slot, None);
         }
     }
 }
@@ -251,8 +176,8 @@ impl Client {
             token: opts.token,
             org_id: opts.org_id,
             allow_insecure_token: opts.allow_insecure_token,
-            timeout_ms: opts.timeout_ms,
-            total_timeout_ms: opts.total_timeout_ms,
+            timeout_ms: opts.timeout.map(|d| d.as_secs_f64() * 1000.0),
+            total_timeout_ms: opts.total_timeout.map(|d| d.as_secs_f64() * 1000.0),
             retry: opts.retry,
             cache: opts.cache,
             refresh: opts.on_unauthorized.is_some(),
@@ -315,42 +240,44 @@ impl Client {
         self.inner.engine.borrow().base().as_str().to_owned()
     }
 
-    /// GET `path`; the parsed JSON body.
-    pub async fn get(&self, path: &str) -> Result<JsValue, Error> {
-        Ok(self.request(Request::new("GET", path)).await?.data)
+    /// A GET of `path`: await it for the [`Response`], or set query pairs,
+    /// headers, a signal or a cache mode first ([`RequestBuilder`]).
+    ///
+    /// ```no_run
+    /// # async fn demo(client: &projekt_client::Client) -> Result<(), projekt_client::Error> {
+    /// let issue = client.get("/issues/7").await?.data; // a JsValue
+    /// # let _ = issue; Ok(()) }
+    /// ```
+    pub fn get(&self, path: &str) -> RequestBuilder {
+        RequestBuilder::new(self, "GET", path)
     }
 
-    /// GET `path` and deserialize the body with serde.
+    /// GET `path` and deserialize the body into any `T: DeserializeOwned`.
     pub async fn get_json<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<T, Error> {
-        let data = self.get(path).await?;
-        serde_wasm_bindgen::from_value(data)
-            .map_err(|e| Error::new(Kind::Decode, 200, e.to_string()).with_request("GET", path))
+        self.get(path)
+            .await?
+            .json()
+            .map_err(|e| e.with_request("GET", path))
     }
 
-    /// POST a JSON body to `path`; a 201's new resource.
-    pub async fn post(&self, path: &str, body: &JsValue) -> Result<JsValue, Error> {
-        let mut req = Request::new("POST", path);
-        req.body = Some(body.clone());
-        Ok(self.request(req).await?.data)
+    /// A POST to `path`; give it a body with [`RequestBuilder::json`].
+    pub fn post(&self, path: &str) -> RequestBuilder {
+        RequestBuilder::new(self, "POST", path)
     }
 
-    /// PUT a JSON body to `path`.
-    pub async fn put(&self, path: &str, body: &JsValue) -> Result<JsValue, Error> {
-        let mut req = Request::new("PUT", path);
-        req.body = Some(body.clone());
-        Ok(self.request(req).await?.data)
+    /// A PUT to `path`.
+    pub fn put(&self, path: &str) -> RequestBuilder {
+        RequestBuilder::new(self, "PUT", path)
     }
 
-    /// PATCH a JSON body to `path`.
-    pub async fn patch(&self, path: &str, body: &JsValue) -> Result<JsValue, Error> {
-        let mut req = Request::new("PATCH", path);
-        req.body = Some(body.clone());
-        Ok(self.request(req).await?.data)
+    /// A PATCH to `path`.
+    pub fn patch(&self, path: &str) -> RequestBuilder {
+        RequestBuilder::new(self, "PATCH", path)
     }
 
-    /// DELETE `path`; `undefined` for a 204.
-    pub async fn delete(&self, path: &str) -> Result<JsValue, Error> {
-        Ok(self.request(Request::new("DELETE", path)).await?.data)
+    /// A DELETE of `path` (a 204 gives an `undefined` body).
+    pub fn delete(&self, path: &str) -> RequestBuilder {
+        RequestBuilder::new(self, "DELETE", path)
     }
 
     /// Sends one request; the engine decides the gate, cache, retries and
@@ -375,6 +302,13 @@ impl Client {
             err.cause = e;
             err
         })?;
+        for (name, value) in &req.header_pairs {
+            if headers.append(name, value).is_err() {
+                return Err(Error::invalid_input(
+                    "projekt-client: a header name or value is not allowed by fetch",
+                ));
+            }
+        }
         let any_header = !no_custom_headers(&headers);
         let body = match &req.body {
             Some(b) if !b.is_undefined() => {
@@ -426,7 +360,7 @@ impl Client {
                         .find(|(id, _)| *id == leader)
                         .map(|(_, s)| s.clone());
                     let Some(slot) = slot else { continue };
-                    match Follow(slot).await {
+                    match Wait(slot).await {
                         Some(Ok((resp, text))) => {
                             let data = copy_of(&text, &resp.data);
                             return Ok(Response { data, ..resp });
@@ -466,7 +400,7 @@ impl Client {
             slot: None,
         };
         if ctx.method == "GET" {
-            let slot = Rc::new(RefCell::new(Slot::default()));
+            let slot: Rc<RefCell<Slot>> = Rc::new(RefCell::new(Shared::default()));
             self.inner.shared.borrow_mut().push((id, slot.clone()));
             guard.slot = Some(slot);
         }
@@ -561,30 +495,34 @@ impl Client {
                     }
                 }
                 Action::Refresh { id: rid } => {
-                    let promise = match &self.inner.on_unauthorized {
-                        Some(cb) => match cb.call0(&JsValue::NULL) {
-                            Ok(v) => Promise::resolve(&v),
-                            Err(e) => Promise::reject(&e),
-                        },
-                        None => Promise::resolve(&JsValue::UNDEFINED),
-                    };
-                    *self.inner.refresh.borrow_mut() = Some((rid, promise.clone()));
-                    let token = JsFuture::from(promise)
-                        .await
-                        .ok()
-                        .and_then(|v| v.as_string());
+                    // The refresh runs on its own task: the 401s that share it
+                    // get its token even if this call's future is dropped.
+                    let cell = Rc::new(RefCell::new(Shared::default()));
+                    *self.inner.refresh.borrow_mut() = Some((rid, cell.clone()));
+                    match &self.inner.on_unauthorized {
+                        Some(cb) => {
+                            let token = cb();
+                            let fill = cell.clone();
+                            wasm_bindgen_futures::spawn_local(async move {
+                                let t = token.await;
+                                Shared::settle(&fill, Some(t));
+                            });
+                        }
+                        None => Shared::settle(&cell, Some(None)),
+                    }
+                    let token = Wait(cell).await.flatten();
                     self.on(id, Event::Refreshed(token.as_deref()))
                 }
                 Action::AwaitRefresh { id: rid } => {
-                    let promise = self
+                    let cell = self
                         .inner
                         .refresh
                         .borrow()
                         .as_ref()
                         .filter(|(r, _)| *r == rid)
-                        .map(|(_, p)| p.clone());
-                    let token = match promise {
-                        Some(p) => JsFuture::from(p).await.ok().and_then(|v| v.as_string()),
+                        .map(|(_, c)| c.clone());
+                    let token = match cell {
+                        Some(c) => Wait(c).await.flatten(),
                         None => None,
                     };
                     self.on(id, Event::Refreshed(token.as_deref()))
@@ -777,19 +715,14 @@ impl Client {
         let Some(cb) = &self.inner.on_retry else {
             return;
         };
-        let info = Object::new();
-        put(&info, "attempt", &JsValue::from(r.attempt));
-        put(&info, "delayMs", &JsValue::from_f64(ms));
-        put(&info, "reason", &JsValue::from_str(r.reason));
-        put(&info, "status", &JsValue::from(r.status));
-        put(&info, "method", &JsValue::from_str(&ctx.method));
-        put(
-            &info,
-            "url",
-            &JsValue::from_str(&crate::redact::redact_tokens(&ctx.url)),
-        );
-        // A throwing callback must not break the request.
-        let _ = cb.call1(&JsValue::NULL, &info);
+        cb(&RetryInfo {
+            attempt: r.attempt,
+            delay: std::time::Duration::from_secs_f64(ms.max(0.0) / 1000.0),
+            reason: r.reason,
+            status: r.status,
+            method: ctx.method.clone(),
+            url: crate::redact::redact_tokens(&ctx.url).into_owned(),
+        });
     }
 }
 

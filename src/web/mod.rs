@@ -3,11 +3,15 @@
 
 pub(crate) mod bindings;
 #[cfg(feature = "client")]
+pub mod builder;
+#[cfg(feature = "client")]
 pub mod client;
 pub(crate) mod convert;
 pub mod engine;
 #[cfg(feature = "forms")]
 pub mod forms;
+#[cfg(feature = "client")]
+pub mod options;
 #[cfg(feature = "client")]
 pub mod paginate;
 

@@ -69,7 +69,7 @@ pub(crate) async fn count(base: &str, key: &str) -> f64 {
 #[wasm_bindgen_test]
 async fn get_returns_parsed_json_and_sends_the_bearer_token() {
     let (c, _) = client();
-    let echo = c.get("/echo?x=1").await.unwrap();
+    let echo = c.get("/echo?x=1").await.unwrap().data;
     let headers = prop(&echo, "headers");
     assert_eq!(
         prop(&headers, "authorization").as_string().unwrap(),
@@ -194,7 +194,7 @@ async fn network_timeout_abort_and_decode() {
     let b = base();
     let c = Client::new(ClientOptions {
         retry: RetryOptions::disabled(),
-        timeout_ms: Some(150.0),
+        timeout: Some(std::time::Duration::from_millis(150)),
         ..options(&b)
     })
     .unwrap();
@@ -234,9 +234,9 @@ async fn network_timeout_abort_and_decode() {
 #[wasm_bindgen_test]
 async fn empty_bodies_resolve_undefined() {
     let (c, _) = client();
-    assert!(c.get("/empty200").await.unwrap().is_undefined());
-    assert!(c.get("/empty200chunked").await.unwrap().is_undefined());
-    assert!(c.delete("/nocontent").await.unwrap().is_undefined());
+    assert!(c.get("/empty200").await.unwrap().data.is_undefined());
+    assert!(c.get("/empty200chunked").await.unwrap().data.is_undefined());
+    assert!(c.delete("/nocontent").await.unwrap().data.is_undefined());
 }
 
 #[wasm_bindgen_test]
@@ -248,7 +248,8 @@ async fn get_is_retried_on_503_and_post_is_not() {
         .unwrap();
     assert_eq!(resp.attempts, 3);
     let e = c
-        .post("/flaky/b?fail=2&code=503", &JsValue::from_str("x"))
+        .post("/flaky/b?fail=2&code=503")
+        .body(JsValue::from_str("x"))
         .await
         .unwrap_err();
     assert!(e.is_unavailable());

@@ -14,7 +14,7 @@ use std::pin::pin;
 use std::rc::Rc;
 use std::task::Poll;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
+
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
 
@@ -70,10 +70,10 @@ fn retrying(base: &str, base_delay_ms: f64) -> ClientOptions {
 async fn a_429_waits_the_reset_and_holds_the_clients_other_calls() {
     let b = base();
     let c = Client::new(retrying(&b, 5.0)).unwrap();
-    let slow = c.get("/flaky/a?fail=1&code=429&reset=1");
+    let slow = c.get("/flaky/a?fail=1&code=429&reset=1").send();
     let other = async {
         sleep(150).await; // after the 429 arrived
-        c.get("/json").await
+        c.get("/json").send().await
     };
     let (a, o) = futures_join(slow, other).await;
     assert!(a.is_ok() && o.is_ok(), "{a:?} {o:?}");
@@ -102,9 +102,9 @@ async fn a_429_waits_the_reset_and_holds_the_clients_other_calls() {
 async fn the_cache_is_partitioned_by_identity() {
     let b = base();
     let c = Client::new(options(&b)).unwrap();
-    c.get("/items/1").await.unwrap();
+    c.get("/items/1").send().await.unwrap();
     c.set_token(Some("pjk_live_second")).unwrap();
-    c.get("/items/1").await.unwrap();
+    c.get("/items/1").send().await.unwrap();
     c.set_token(Some(TOKEN)).unwrap();
     let r = c.request(Request::new("GET", "/items/1")).await.unwrap();
     assert!(r.from_cache && r.status == 304);
@@ -125,16 +125,16 @@ async fn the_cache_is_partitioned_by_identity() {
 async fn identical_gets_share_one_request_and_each_gets_its_own_copy() {
     let b = base();
     let c = Client::new(options(&b)).unwrap();
-    let (x, y) = futures_join(c.get("/items/2"), c.get("/items/2")).await;
-    let (x, y) = (x.unwrap(), y.unwrap());
+    let (x, y) = futures_join(c.get("/items/2").send(), c.get("/items/2").send()).await;
+    let (x, y) = (x.unwrap().data, y.unwrap().data);
     js_sys::Reflect::set(&x, &"title".into(), &"changed".into()).unwrap();
     assert_ne!(prop(&y, "title").as_string().as_deref(), Some("changed"));
     assert_eq!(count(&b, "GET /items/2").await, 1.0);
     // A dropped leader does not strand the caller that joined it.
-    let leader = drop_after(c.get("/slow?ms=400"), 50);
+    let leader = drop_after(c.get("/slow?ms=400").send(), 50);
     let joined = async {
         sleep(10).await;
-        c.get("/slow?ms=400").await
+        c.get("/slow?ms=400").send().await
     };
     let (l, j) = futures_join(leader, joined).await;
     assert!(l.is_none() && j.is_ok(), "{j:?}");
@@ -147,26 +147,17 @@ async fn concurrent_401s_share_one_refresh_and_retry_with_the_new_token() {
     let calls = Rc::new(Cell::new(0));
     let n = calls.clone();
     // The new token comes after 300 ms: both 401s arrive while it is pending.
-    let refresh = Closure::<dyn Fn() -> js_sys::Promise>::new(move || {
+    let c = Client::new(options(&b).with_on_unauthorized(move || {
         n.set(n.get() + 1);
-        js_sys::Promise::new(&mut |resolve, _| {
-            let _ = web_sys::window()
-                .unwrap()
-                .set_timeout_with_callback_and_timeout_and_arguments_1(
-                    &resolve,
-                    300,
-                    &JsValue::from_str("pjk_live_refreshed"),
-                );
-        })
-    });
-    let c = Client::new(ClientOptions {
-        on_unauthorized: Some(refresh.as_ref().unchecked_ref::<js_sys::Function>().clone()),
-        ..options(&b)
-    })
+        async {
+            sleep(300).await;
+            Some("pjk_live_refreshed".to_string())
+        }
+    }))
     .unwrap();
     let (x, y) = futures_join(
-        c.get("/flaky/x?fail=1&code=401"),
-        c.get("/flaky/y?fail=1&code=401"),
+        c.get("/flaky/x?fail=1&code=401").send(),
+        c.get("/flaky/y?fail=1&code=401").send(),
     )
     .await;
     assert!(x.is_ok() && y.is_ok(), "{x:?} {y:?}");
@@ -178,19 +169,18 @@ async fn concurrent_401s_share_one_refresh_and_retry_with_the_new_token() {
         .filter_map(|e| header(e, "authorization"))
         .collect();
     assert_eq!(retried, vec!["Bearer pjk_live_refreshed"; 2]);
-    drop(refresh);
 }
 
 #[wasm_bindgen_test]
 async fn the_deadline_ends_retries_and_waits() {
     let b = base();
     let c = Client::new(ClientOptions {
-        total_timeout_ms: Some(400.0),
+        total_timeout: Some(std::time::Duration::from_millis(400)),
         ..retrying(&b, 300.0)
     })
     .unwrap();
     let t0 = js_sys::Date::now();
-    let e = c.get("/status/503").await.unwrap_err();
+    let e = c.get("/status/503").send().await.unwrap_err();
     assert_eq!(e.kind(), Kind::Timeout, "{e:?}");
     assert!(js_sys::Date::now() - t0 < 1_500.0);
     assert!(e.message().contains("totalTimeoutMs"));
@@ -232,11 +222,13 @@ async fn update_writes_only_with_put_or_patch() {
 async fn a_future_dropped_before_the_response_aborts_its_fetch() {
     let b = base();
     let c = Client::new(options(&b)).unwrap();
-    assert!(drop_after(c.get("/slow?ms=3000"), 200).await.is_none());
+    assert!(drop_after(c.get("/slow?ms=3000").send(), 200)
+        .await
+        .is_none());
     assert_eq!(c.calls_in_flight(), 0);
     // The browser let go of the request: a new one is not queued behind it.
     let t0 = js_sys::Date::now();
-    c.get("/json").await.unwrap();
+    c.get("/json").send().await.unwrap();
     assert!(js_sys::Date::now() - t0 < 2_000.0);
 }
 
@@ -245,7 +237,7 @@ async fn a_future_dropped_during_a_retry_wait_sends_no_more_attempts() {
     let b = base();
     let c = Client::new(retrying(&b, 400.0)).unwrap();
     // A 429 asking for 1 s: the wait is exactly that long. Drop inside it.
-    let plain = drop_after(c.get("/status/429?retry_after=1&delay_ms=50"), 400);
+    let plain = drop_after(c.get("/status/429?retry_after=1&delay_ms=50").send(), 400);
     assert!(plain.await.is_none());
     // The same with a header (the old client cancelled only this one).
     let mut req = Request::new("GET", "/status/429?retry_after=1&delay_ms=50&h=1");
@@ -271,41 +263,31 @@ async fn a_future_dropped_during_a_refresh_lets_the_next_401_ask_again() {
     let b = base();
     let calls = Rc::new(Cell::new(0));
     let n = calls.clone();
-    let refresh = Closure::<dyn Fn() -> js_sys::Promise>::new(move || {
+    let c = Client::new(options(&b).with_on_unauthorized(move || {
         n.set(n.get() + 1);
-        js_sys::Promise::new(&mut |resolve, _| {
-            let _ = web_sys::window()
-                .unwrap()
-                .set_timeout_with_callback_and_timeout_and_arguments_1(
-                    &resolve,
-                    300,
-                    &"pjk_live_late".into(),
-                );
-        })
-    });
-    let c = Client::new(ClientOptions {
-        on_unauthorized: Some(refresh.as_ref().unchecked_ref::<js_sys::Function>().clone()),
-        ..options(&b)
-    })
+        async {
+            sleep(300).await;
+            Some("pjk_live_late".to_string())
+        }
+    }))
     .unwrap();
-    assert!(drop_after(c.get("/status/401"), 100).await.is_none());
+    assert!(drop_after(c.get("/status/401").send(), 100).await.is_none());
     assert_eq!(c.calls_in_flight(), 0);
     sleep(400).await;
-    let e = c.get("/status/401").await.unwrap_err();
+    let e = c.get("/status/401").send().await.unwrap_err();
     assert_eq!(e.kind(), Kind::Unauthorized);
     assert_eq!(
         calls.get(),
         2,
         "the later 401 asked again instead of reusing the dropped call's refresh"
     );
-    drop(refresh);
 }
 
 #[wasm_bindgen_test]
 async fn a_future_dropped_during_a_write_leaves_no_mark() {
     let b = base();
     let c = Client::new(options(&b)).unwrap();
-    c.get("/items").await.unwrap();
+    c.get("/items").send().await.unwrap();
     let mut w = Request::new("POST", "/slow?ms=1000");
     w.body = Some(JsValue::from_str("x"));
     assert!(drop_after(c.request(w), 100).await.is_none());

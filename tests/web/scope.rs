@@ -5,7 +5,7 @@
 //! by `scripts/test`) counts what reaches it: nothing may.
 
 use crate::client::{base, options, prop, server_json, TOKEN};
-use projekt_client::{Client, ClientOptions, Kind, Request};
+use projekt_client::{Client, Kind, Request};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::*;
 
@@ -98,19 +98,9 @@ async fn a_token_in_a_url_is_redacted_in_errors_retries_and_pages() {
     let scope = base();
     let seen = std::rc::Rc::new(std::cell::RefCell::new(Vec::<String>::new()));
     let sink = seen.clone();
-    let on_retry = Closure::<dyn Fn(JsValue)>::new(move |info: JsValue| {
-        sink.borrow_mut()
-            .push(prop(&info, "url").as_string().unwrap_or_default());
-    });
-    let c = Client::new(ClientOptions {
-        on_retry: Some(
-            on_retry
-                .as_ref()
-                .unchecked_ref::<js_sys::Function>()
-                .clone(),
-        ),
-        ..options(&scope)
-    })
+    let c = Client::new(options(&scope).with_on_retry(move |info| {
+        sink.borrow_mut().push(info.url.clone());
+    }))
     .unwrap();
     let mut req = Request::new("GET", "/status/503");
     req.query = vec![("access_token".into(), TOKEN.into())];
@@ -133,5 +123,4 @@ async fn a_token_in_a_url_is_redacted_in_errors_retries_and_pages() {
         second.url,
         format!("{scope}/pages/cursor?cursor=c5&sig=[redacted]")
     );
-    drop(on_retry);
 }

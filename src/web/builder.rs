@@ -1,0 +1,117 @@
+//! `client.get(path)…` — a request built in the reqwest/gloo style, sent
+//! when awaited.
+
+use crate::engine::CacheMode;
+use crate::error::Error;
+use crate::web::client::Client;
+use crate::web::options::{Request, Response};
+use std::future::{Future, IntoFuture};
+use std::pin::Pin;
+use wasm_bindgen::prelude::*;
+use web_sys::AbortSignal;
+
+/// A request being built. Awaiting it sends it (through the client's gate,
+/// cache and retries) and gives the [`Response`]; dropping the future
+/// aborts it.
+///
+/// ```no_run
+/// # async fn demo(client: &projekt_client::Client) -> Result<(), projekt_client::Error> {
+/// use std::collections::HashMap;
+/// #[derive(serde::Deserialize)]
+/// struct Issue { id: u64 }
+/// let open: Vec<Issue> = client
+///     .get("/issues")
+///     .query([("state", "open"), ("label", "bug")])
+///     .header("Accept-Language", "de")
+///     .await?
+///     .json()?;
+/// let created: Issue = client
+///     .post("/issues")
+///     .json(&HashMap::from([("title", "Broken build")]))
+///     .await?
+///     .json()?;
+/// # let _ = (open, created.id); Ok(()) }
+/// ```
+#[must_use = "a request is sent when it is awaited"]
+pub struct RequestBuilder {
+    client: Client,
+    req: Request,
+    error: Option<Error>,
+}
+
+impl RequestBuilder {
+    pub(crate) fn new(client: &Client, method: &str, path: &str) -> RequestBuilder {
+        RequestBuilder {
+            client: client.clone(),
+            req: Request::new(method, path),
+            error: None,
+        }
+    }
+
+    /// Adds query pairs (a key repeated for a list: `[("label", "a"), ("label", "b")]`).
+    pub fn query<K, V>(mut self, pairs: impl IntoIterator<Item = (K, V)>) -> RequestBuilder
+    where
+        K: Into<String>,
+        V: ToString,
+    {
+        self.req
+            .query
+            .extend(pairs.into_iter().map(|(k, v)| (k.into(), v.to_string())));
+        self
+    }
+
+    /// Adds a header.
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> RequestBuilder {
+        self.req.header_pairs.push((name.into(), value.into()));
+        self
+    }
+
+    /// Aborts the request (its waits and retries too) when `signal` aborts.
+    pub fn signal(mut self, signal: &AbortSignal) -> RequestBuilder {
+        self.req.signal = Some(signal.clone());
+        self
+    }
+
+    /// The cache mode for a GET.
+    pub fn cache(mut self, mode: CacheMode) -> RequestBuilder {
+        self.req.cache = mode;
+        self
+    }
+
+    /// Sends `body`, any `T: Serialize`, as JSON (maps as objects).
+    pub fn json<T: serde::Serialize + ?Sized>(mut self, body: &T) -> RequestBuilder {
+        let serializer = serde_wasm_bindgen::Serializer::json_compatible();
+        match body.serialize(&serializer) {
+            Ok(v) => self.req.body = Some(v),
+            Err(e) => {
+                self.error = Some(Error::invalid_input(format!(
+                    "projekt-client: the request body cannot be serialised as JSON: {e}"
+                )))
+            }
+        }
+        self
+    }
+
+    /// Sends a JS value as JSON, as is.
+    pub fn body(mut self, body: JsValue) -> RequestBuilder {
+        self.req.body = Some(body);
+        self
+    }
+
+    /// Sends the request.
+    pub async fn send(self) -> Result<Response, Error> {
+        if let Some(e) = self.error {
+            return Err(e.with_request(&self.req.method, &self.req.path));
+        }
+        self.client.request(self.req).await
+    }
+}
+
+impl IntoFuture for RequestBuilder {
+    type Output = Result<Response, Error>;
+    type IntoFuture = Pin<Box<dyn Future<Output = Result<Response, Error>>>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
