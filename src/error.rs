@@ -38,17 +38,21 @@ pub struct Error {
     pub(crate) retry_after_ms: Option<f64>,
     pub(crate) delays_ms: Vec<f64>,
     pub(crate) invalid_input: bool,
-    #[cfg(target_arch = "wasm32")]
-    pub(crate) cause: wasm_bindgen::JsValue,
-    #[cfg(target_arch = "wasm32")]
-    pub(crate) data: wasm_bindgen::JsValue,
-    #[cfg(target_arch = "wasm32")]
-    pub(crate) headers: wasm_bindgen::JsValue,
-    /// The caller's own exception (thrown by their `update` change function):
-    /// JS gets `cause` back as is, not an error of ours.
-    #[cfg(target_arch = "wasm32")]
-    pub(crate) rethrow: bool,
+    /// What the failure came from, as text (`String(cause)` of a `fetch`
+    /// rejection or an abort's reason).
+    pub(crate) cause: Option<String>,
+    /// The error body's text, the token redacted.
+    pub(crate) body: Option<String>,
+    /// The error response's headers, values redacted.
+    pub(crate) headers: Vec<(String, String)>,
 }
+
+// Plain Rust data: frameworks keep errors in signals, contexts and resources
+// that ask for these.
+const _: fn() = || {
+    fn plain<T: Send + Sync + Clone + 'static>() {}
+    plain::<Error>();
+};
 
 impl Error {
     /// A new error of `kind` (used by the client; public so Rust frontends can
@@ -67,15 +71,35 @@ impl Error {
             retry_after_ms: None,
             delays_ms: Vec::new(),
             invalid_input: false,
-            #[cfg(target_arch = "wasm32")]
-            cause: wasm_bindgen::JsValue::UNDEFINED,
-            #[cfg(target_arch = "wasm32")]
-            data: wasm_bindgen::JsValue::UNDEFINED,
-            #[cfg(target_arch = "wasm32")]
-            headers: wasm_bindgen::JsValue::UNDEFINED,
-            #[cfg(target_arch = "wasm32")]
-            rethrow: false,
+            cause: None,
+            body: None,
+            headers: Vec::new(),
         }
+    }
+
+    /// What the failure came from, as text, when JS gave one: the `fetch`
+    /// rejection of a network error, the signal's reason of an abort.
+    pub fn cause(&self) -> Option<&str> {
+        self.cause.as_deref()
+    }
+
+    /// The error response's body as text (JSON for the API's envelope),
+    /// every token in it `[redacted]`; `None` when none was read.
+    pub fn body(&self) -> Option<&str> {
+        self.body.as_deref()
+    }
+
+    /// The error response's headers (values with a token `[redacted]`).
+    pub fn headers(&self) -> &[(String, String)] {
+        &self.headers
+    }
+
+    /// One response header by name (any case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 
     /// Sets the request the error belongs to; any token in the URL (a query

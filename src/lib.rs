@@ -22,6 +22,10 @@
 //! # Ok(()) }
 //! ```
 #![deny(missing_docs)]
+// `Error` is plain data (its body, headers and cause as Rust values, so it is
+// `Send + Sync`): larger than clippy's threshold for an `Err`, on paths that
+// are cold by definition.
+#![allow(clippy::result_large_err)]
 // The npm build (features `panic-trap` without `std`, on wasm32) is
 // `no_std` + `alloc`: std's panic handler, which formats the message, is
 // then not linked. Any other build links std, so an app that depends on the
@@ -70,6 +74,8 @@ pub mod error;
 pub mod fields;
 pub mod json;
 mod num;
+#[cfg(feature = "client")]
+pub mod options;
 pub mod pagination;
 pub mod ratelimit;
 pub mod redact;
@@ -86,8 +92,8 @@ pub use error::Error;
 pub use request::ConfigError;
 pub use status::Kind;
 
+pub use engine::CacheMode;
+#[cfg(feature = "client")]
+pub use options::{ClientOptions, OnRetry, OnUnauthorized, RetryInfo, TokenFuture};
 #[cfg(all(target_arch = "wasm32", feature = "client"))]
-pub use web::client::{
-    CacheMode, Client, ClientOptions, OnRetry, OnUnauthorized, Request, RequestBuilder, Response,
-    RetryInfo, TokenFuture,
-};
+pub use web::client::{Client, Request, RequestBuilder, Response};

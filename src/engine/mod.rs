@@ -171,6 +171,9 @@ pub struct RetryInfo {
 }
 
 /// How a call settles.
+// (Returned once per event and matched at once: boxing the error would
+// only add an allocation to every failure.)
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug)]
 pub enum Outcome<B> {
     /// With what was just read (a 2xx, or a 304 nothing was stored for).
@@ -199,6 +202,7 @@ pub enum Outcome<B> {
 }
 
 /// The engine's answer to an event: what the executor does next.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug)]
 pub enum Action<B> {
     /// Send the request and report [`Event::Response`] or [`Event::Failed`].
@@ -403,6 +407,7 @@ pub struct Engine<B> {
 
 /// Where a new call goes.
 #[derive(Clone, Debug)]
+#[allow(clippy::large_enum_variant)]
 pub enum Started<B> {
     /// A call of its own, with its first action.
     Call(CallId, Action<B>),

@@ -35,10 +35,9 @@ use web_sys::{
 };
 
 pub use crate::engine::CacheMode;
+pub use crate::options::{ClientOptions, OnRetry, OnUnauthorized, RetryInfo, TokenFuture};
 pub use crate::web::builder::RequestBuilder;
-pub use crate::web::options::{
-    ClientOptions, OnRetry, OnUnauthorized, Request, Response, RetryInfo, TokenFuture,
-};
+pub use crate::web::options::{Request, Response};
 
 /// What a GET's followers get when it settles: the response and the body's
 /// text (each follower parses its own copy).
@@ -299,7 +298,7 @@ impl Client {
             let mut err = Error::invalid_input(
                 "projekt-client: headers must be a Headers object, a plain object or an array of pairs",
             );
-            err.cause = e;
+            err.cause = describe(&e);
             err
         })?;
         for (name, value) in &req.header_pairs {
@@ -316,7 +315,7 @@ impl Client {
                     let mut err = Error::invalid_input(
                         "projekt-client: the request body cannot be serialised as JSON",
                     );
-                    err.cause = e;
+                    err.cause = describe(&e);
                     err
                 })?;
                 if !headers.has("content-type").unwrap_or(true) {
@@ -393,7 +392,7 @@ impl Client {
             id,
             controller: AbortController::new().map_err(|e| {
                 let mut err = Error::new(Kind::Network, 0, "projekt-client: no AbortController");
-                err.cause = e;
+                err.cause = describe(&e);
                 err
             })?,
             live: true,
@@ -586,7 +585,7 @@ impl Client {
                 ))
             }
             Outcome::Failed(mut e) => {
-                e.cause = cause;
+                e.cause = describe(&cause);
                 if let Some(r) = res.filter(|_| e.status() >= 300 || e.kind() == Kind::Http) {
                     if !err_text.is_empty() {
                         let shown = self
@@ -595,10 +594,15 @@ impl Client {
                             .borrow()
                             .redact_body(err_text)
                             .into_owned();
-                        e.data =
-                            json_parse(&JsValue::from_str(&shown)).unwrap_or(JsValue::UNDEFINED);
+                        e.body = Some(shown);
                     }
-                    e.headers = redacted_headers(&r.headers()).into();
+                    e.headers = header_pairs(&r.headers())
+                        .into_iter()
+                        .map(|(n, v)| {
+                            let v = crate::redact::redact_tokens(&v).into_owned();
+                            (n, v)
+                        })
+                        .collect();
                 }
                 Err(e)
             }
@@ -891,13 +895,13 @@ fn headers_size(headers: &Headers) -> usize {
         .sum()
 }
 
-/// `headers` with any token in a value shown as `[redacted]`: what an error exposes.
-fn redacted_headers(headers: &Headers) -> Headers {
-    let out = Headers::new().unwrap_or_else(|_| Object::new().unchecked_into());
-    for (name, value) in header_pairs(headers) {
-        let _ = out.append(&name, &crate::redact::redact_tokens(&value));
+/// A JS value as text for an error's `cause` (`String(value)`); `None` for
+/// `undefined`.
+fn describe(v: &JsValue) -> Option<String> {
+    if v.is_undefined() {
+        return None;
     }
-    out
+    bindings::js_string(v).ok()
 }
 
 fn cancel_body(resp: &web_sys::Response) {

@@ -59,22 +59,20 @@ pub(crate) fn field_errors_object(fields: &[(String, Vec<String>)]) -> Object {
 }
 
 impl Error {
-    /// What the failure came from, when JS gave one: the `fetch` rejection
-    /// of a network error, the signal's reason of an abort, the exception an
-    /// `update` change function threw. `undefined` otherwise.
-    pub fn cause(&self) -> &JsValue {
-        &self.cause
+    /// The error body parsed as JSON (`undefined` when there was none or it
+    /// is not JSON).
+    pub fn data(&self) -> JsValue {
+        match &self.body {
+            Some(b) => bindings::json_parse(&JsValue::from_str(b)).unwrap_or(JsValue::UNDEFINED),
+            None => JsValue::UNDEFINED,
+        }
     }
 
     /// The JS error object for this error: a real `Error` subclass instance
     /// with `name`, `kind`, `status`, `message`, `method`, `url`, `attempts`
     /// and the class-specific fields. Input errors (a bad path or option)
-    /// become a plain `TypeError`; an exception thrown by the caller's own
-    /// code (an `update` change function) is passed back unchanged.
+    /// become a plain `TypeError`.
     pub fn to_js(&self) -> JsValue {
-        if self.rethrow {
-            return self.cause.clone();
-        }
         if self.invalid_input {
             return js_sys::TypeError::new(&self.message).into();
         }
@@ -119,14 +117,20 @@ impl Error {
             ),
             _ => {}
         }
-        if !self.cause.is_undefined() {
-            put(&extra, "cause", &self.cause);
+        if let Some(c) = &self.cause {
+            put(&extra, "cause", &JsValue::from_str(c));
         }
-        if !self.data.is_undefined() {
-            put(&extra, "data", &self.data);
+        let data = self.data();
+        if !data.is_undefined() {
+            put(&extra, "data", &data);
         }
-        if !self.headers.is_undefined() {
-            put(&extra, "headers", &self.headers);
+        if !self.headers.is_empty() {
+            if let Ok(h) = web_sys::Headers::new() {
+                for (n, v) in &self.headers {
+                    let _ = h.append(n, v);
+                }
+                put(&extra, "headers", &h);
+            }
         }
         let delays: Array = self
             .delays_ms

@@ -5,12 +5,11 @@ use crate::error::Error;
 use crate::pagination::{next_url, PageMeta, Walk};
 use crate::request::append_query;
 use crate::status::Kind;
-use crate::web::client::{CacheMode, Client, Request};
-use crate::web::convert::{get, put};
-use js_sys::{Array, Function, Object, Promise};
+use crate::web::client::{CacheMode, Client, Request, Response};
+use crate::web::convert::get;
+use js_sys::Array;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
 use web_sys::AbortSignal;
 
 /// One page of a list.
@@ -141,42 +140,60 @@ impl Client {
         }
     }
 
-    /// Reads `path` with its ETag, applies `change` to it, and writes the
-    /// result back with `If-Match`; on 409 or 412 it reads again and reapplies
-    /// `change`, up to `attempts` times in all. Never rewrites without a fresh read.
-    pub async fn update(
+    /// Reads `path` with its ETag, applies `change` to the typed body, and
+    /// writes the result back with `If-Match` (PUT); on 409 or 412 it reads
+    /// again and reapplies `change`, up to 3 times in all. Never rewrites
+    /// without a fresh read.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: &projekt_client::Client) -> Result<(), projekt_client::Error> {
+    /// #[derive(serde::Serialize, serde::Deserialize)]
+    /// struct Counter { count: u64 }
+    /// client.update("/counters/7", |mut c: Counter| { c.count += 1; c }).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn update<T, F>(&self, path: &str, change: F) -> Result<Response, Error>
+    where
+        T: serde::Serialize + serde::de::DeserializeOwned,
+        F: FnMut(T) -> T,
+    {
+        self.update_with(path, "PUT", 3, None, change).await
+    }
+
+    /// [`Client::update`] with its method (`PUT` or `PATCH`), the number of
+    /// attempts and an abort signal.
+    pub async fn update_with<T, F>(
         &self,
         path: &str,
-        change: &Function,
         method: &str,
         attempts: u32,
         signal: Option<AbortSignal>,
-    ) -> Result<JsValue, Error> {
+        mut change: F,
+    ) -> Result<Response, Error>
+    where
+        T: serde::Serialize + serde::de::DeserializeOwned,
+        F: FnMut(T) -> T,
+    {
         let method = crate::engine::update_method(Some(method))
             .map_err(|e| Error::invalid_input(e.0).with_request(method, path))?;
-        let attempts = attempts.max(1);
         let mut last: Option<Error> = None;
-        for _ in 0..attempts {
-            let mut read = Request::new("GET", path);
-            read.signal = signal.clone();
-            read.cache = CacheMode::NoCache;
-            let current = self.request(read).await?;
-            let changed = change
-                .call1(&JsValue::NULL, &current.data)
-                .map_err(|e| change_failed(path, e))?;
-            let changed = JsFuture::from(Promise::resolve(&changed))
-                .await
-                .map_err(|e| change_failed(path, e))?;
-            let mut write = Request::new(method, path);
-            write.body = Some(changed);
-            write.signal = signal.clone();
-            if let Some(tag) = &current.etag {
-                let h = Object::new();
-                put(&h, "If-Match", &JsValue::from_str(tag));
-                write.headers = Some(h.into());
+        for _ in 0..attempts.max(1) {
+            let mut read = self.get(path).cache(CacheMode::NoCache);
+            if let Some(s) = &signal {
+                read = read.signal(s);
             }
-            match self.request(write).await {
-                Ok(resp) => return Ok(resp.data),
+            let current = read.await?;
+            let changed = change(current.json::<T>()?);
+            let mut write =
+                crate::web::builder::RequestBuilder::new(self, method, path).json(&changed);
+            if let Some(s) = &signal {
+                write = write.signal(s);
+            }
+            if let Some(tag) = &current.etag {
+                write = write.header("If-Match", tag.clone());
+            }
+            match write.await {
+                Ok(resp) => return Ok(resp),
                 Err(e) if crate::engine::update_again(e.status()) => last = Some(e),
                 Err(e) => return Err(e),
             }
@@ -184,14 +201,4 @@ impl Client {
         Err(last
             .unwrap_or_else(|| Error::new(Kind::Conflict, 409, "projekt-client: update gave up")))
     }
-}
-
-/// `change` threw (or its promise rejected): Rust callers get an error with
-/// the exception as `cause`; JS callers get their own exception back.
-fn change_failed(path: &str, cause: JsValue) -> Error {
-    let mut e = Error::invalid_input("projekt-client: update's change function threw")
-        .with_request("GET", path);
-    e.cause = cause;
-    e.rethrow = true;
-    e
 }

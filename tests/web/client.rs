@@ -373,19 +373,3 @@ async fn pages_item_by_item_yields_every_item_once_in_order() {
         .count();
     assert_eq!(gets, 3);
 }
-
-#[wasm_bindgen_test]
-async fn update_rejects_with_the_change_functions_own_error_as_cause() {
-    let (c, _) = no_retry();
-    let thrown = js_sys::Error::new("locked");
-    let t = thrown.clone();
-    let change = Closure::<dyn FnMut(JsValue) -> Result<JsValue, JsValue>>::new(
-        move |_current: JsValue| -> Result<JsValue, JsValue> { Err(t.clone().into()) },
-    );
-    let f: &js_sys::Function = change.as_ref().unchecked_ref();
-    let e = c
-        .update("/versioned/rust", f, "PUT", 3, None)
-        .await
-        .unwrap_err();
-    assert_eq!(e.cause(), &JsValue::from(thrown));
-}

@@ -206,9 +206,8 @@ async fn paginate_takes_a_signal() {
 async fn update_writes_only_with_put_or_patch() {
     let b = base();
     let c = Client::new(options(&b)).unwrap();
-    let change = js_sys::Function::new_with_args("v", "return v");
     let e = c
-        .update("/versioned/k", &change, "POST", 3, None)
+        .update_with("/versioned/k", "POST", 3, None, |v: Counter| v)
         .await
         .unwrap_err();
     assert!(
@@ -296,4 +295,36 @@ async fn a_future_dropped_during_a_write_leaves_no_mark() {
     // GETs use the cache again: the next one revalidates.
     let r = c.request(Request::new("GET", "/items")).await.unwrap();
     assert!(r.from_cache, "{}", r.status);
+}
+
+#[derive(serde::Serialize, serde::Deserialize, Debug)]
+struct Counter {
+    count: u64,
+}
+
+#[wasm_bindgen_test]
+async fn update_reapplies_a_rust_closure_after_a_conflict() {
+    let b = base();
+    let c = Client::new(options(&b)).unwrap();
+    let calls = Rc::new(Cell::new(0));
+    let (n, bump) = (calls.clone(), format!("{b}/versioned/u/bump"));
+    let resp = c
+        .update("/versioned/u", move |mut v: Counter| {
+            n.set(n.get() + 1);
+            if n.get() == 1 {
+                // Another writer gets in between our read and our write, once
+                // (a synchronous request: it has landed when this returns).
+                let xhr = web_sys::XmlHttpRequest::new().unwrap();
+                xhr.open_with_async("POST", &bump, false).unwrap();
+                xhr.send().unwrap();
+            }
+            v.count += 10;
+            v
+        })
+        .await
+        .unwrap();
+    assert_eq!(resp.status, 200);
+    assert_eq!(calls.get(), 2, "read again and reapplied after the 409");
+    let now: Counter = c.get_json("/versioned/u").await.unwrap();
+    assert_eq!(now.count, 11, "the bump's 1 and our 10, on the fresh read");
 }
