@@ -110,8 +110,10 @@ pub fn form_rules(op: u32, keys: Vec<JsValue>, names: Vec<JsValue>) -> Vec<i32> 
 /// [`form_rules`] as a JS function, for the Rust entry points; freed by the
 /// garbage collector.
 fn rules() -> JsValue {
-    Closure::<dyn FnMut(u32, Array, Array) -> JsValue>::own_aborting(
-        |op, keys: Array, names: Array| {
+    // `Closure::new` (not the newer `own_aborting`): it builds with every
+    // wasm-bindgen 0.2 from 0.2.100, which an app's tree may pin.
+    Closure::<dyn FnMut(u32, Array, Array) -> JsValue>::new(
+        |op, keys: Array, names: Array| -> JsValue {
             let found = fields::form_rules(op, &strings(&keys.to_vec()), &strings(&names.to_vec()));
             Int32Array::from(&found[..]).into()
         },
