@@ -180,6 +180,33 @@ impl Error {
             .and_then(|(_, m)| m.first())
             .map(String::as_str)
     }
+    /// Whether a 422 has messages for `field`.
+    pub fn has(&self, field: &str) -> bool {
+        self.field_errors
+            .iter()
+            .any(|(k, m)| k == field && !m.is_empty())
+    }
+    /// The fields a 422 has messages for, in the server's order.
+    pub fn fields(&self) -> Vec<&str> {
+        self.field_errors
+            .iter()
+            .filter(|(_, m)| !m.is_empty())
+            .map(|(k, _)| k.as_str())
+            .collect()
+    }
+    /// Each field's first message, `(field, message)`, for a framework's
+    /// state (a Leptos signal per input, a form library's errors), as the
+    /// npm package's `fieldMessages`: keys a form could never name
+    /// (`__proto__` segments, empty parts) are left out.
+    ///
+    /// ```
+    /// use projekt_client::{Error, Kind};
+    /// let e = Error::new(Kind::Validation, 422, "Validation failed");
+    /// assert!(e.field_messages().is_empty());
+    /// ```
+    pub fn field_messages(&self) -> Vec<(String, String)> {
+        crate::fields::first_messages(&self.field_errors)
+    }
     /// The methods a 405's `Allow` header listed.
     pub fn allow(&self) -> &[String] {
         &self.allow

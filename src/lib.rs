@@ -66,30 +66,48 @@ fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
     core::arch::wasm32::unreachable()
 }
 
+// The rules the engine applies, public for the fuzz targets and the npm
+// build's bindings but not part of the crate's promise: what users need is
+// re-exported below, and these may change in any release.
+#[doc(hidden)]
 pub mod cache;
+#[doc(hidden)]
 pub mod date;
+#[doc(hidden)]
 pub mod engine;
+#[doc(hidden)]
 pub mod envelope;
-pub mod error;
+mod error;
+#[doc(hidden)]
 pub mod fields;
+#[doc(hidden)]
 pub mod json;
 mod num;
 #[cfg(feature = "client")]
-pub mod options;
+mod options;
+#[doc(hidden)]
 pub mod pagination;
+#[doc(hidden)]
 pub mod ratelimit;
+#[doc(hidden)]
 pub mod redact;
+#[doc(hidden)]
 pub mod request;
+#[doc(hidden)]
 pub mod retry;
+#[doc(hidden)]
 pub mod scope;
-pub mod status;
+mod status;
 mod text;
 
 #[cfg(target_arch = "wasm32")]
+#[doc(hidden)]
 pub mod web;
 
+pub use cache::CacheOptions;
 pub use error::Error;
 pub use request::ConfigError;
+pub use retry::RetryOptions;
 pub use status::Kind;
 
 pub use engine::CacheMode;
@@ -97,3 +115,7 @@ pub use engine::CacheMode;
 pub use options::{ClientOptions, OnRetry, OnUnauthorized, RetryInfo, TokenFuture};
 #[cfg(all(target_arch = "wasm32", feature = "client"))]
 pub use web::client::{Client, Request, RequestBuilder, Response};
+#[cfg(all(target_arch = "wasm32", feature = "forms"))]
+pub use web::forms::{bind_errors, clear_errors, field_messages};
+#[cfg(all(target_arch = "wasm32", feature = "client"))]
+pub use web::paginate::{Items, Page, Pages};

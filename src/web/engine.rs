@@ -8,7 +8,7 @@
 //! into the `.wasm`. Strings cross as `JsValue`s and are read only when the
 //! decision needs them; a response's header values and error body cross as
 //! one string (one copy into wasm memory), and a query-less path as the
-//! number [`Engine::url_id`] gave it.
+//! number [`Engine::start_path`] gave it.
 
 #[allow(unused_imports)]
 use crate::prelude::*;

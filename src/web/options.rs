@@ -1,5 +1,5 @@
 //! One request of the Rust `Client` and its response (browser types; the
-//! options, which every target can name, are in [`crate::options`]).
+//! options, which every target can name, are [`crate::ClientOptions`]).
 
 use crate::engine::CacheMode;
 use crate::error::Error;

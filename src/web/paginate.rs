@@ -7,7 +7,11 @@ use crate::request::append_query;
 use crate::status::Kind;
 use crate::web::client::{CacheMode, Client, Request, Response};
 use crate::web::convert::get;
+use futures_core::Stream;
 use js_sys::Array;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::AbortSignal;
@@ -45,6 +49,9 @@ pub struct Page {
 /// }
 /// # Ok(()) }
 /// ```
+///
+/// `Pages` is also a [`Stream`] of pages, and [`Pages::items`] one of items,
+/// for `StreamExt` combinators; dropping either mid-page aborts that page.
 pub struct Pages {
     client: Client,
     next: Option<String>,
@@ -52,6 +59,44 @@ pub struct Pages {
     signal: Option<AbortSignal>,
     /// The page being handed out by [`Pages::next_item`], and the next index.
     current: Option<(Array, u32)>,
+    /// The page the stream is fetching.
+    pending: Option<PageFuture>,
+}
+
+type PageFuture = Pin<Box<dyn Future<Output = Result<(Page, Option<String>), Error>>>>;
+
+/// Fetches the page at `url`: the page, and the URL of the next one.
+async fn fetch(
+    client: Client,
+    url: String,
+    signal: Option<AbortSignal>,
+) -> Result<(Page, Option<String>), Error> {
+    let mut req = Request::new("GET", &url);
+    req.signal = signal;
+    let resp = client.request(req).await?;
+    let body = resp.data;
+    let items: Array = if Array::is_array(&body) {
+        body.clone().unchecked_into()
+    } else {
+        let d = get(&body, "data");
+        if Array::is_array(&d) {
+            d.unchecked_into()
+        } else {
+            Array::new()
+        }
+    };
+    let meta = get(&body, "meta");
+    let num = |a: &str, b: &str| get(&meta, a).as_f64().or_else(|| get(&meta, b).as_f64());
+    let page_meta = PageMeta {
+        next_cursor: get(&meta, "next_cursor").as_string(),
+        next: get(&meta, "next").as_string(),
+        page: num("current_page", "page"),
+        last_page: num("last_page", "total_pages"),
+    };
+    let link = resp.headers.get("link").ok().flatten();
+    let next = next_url(&url, &page_meta, link.as_deref(), items.length() as usize);
+    let url = crate::redact::redact_tokens(&url).into_owned();
+    Ok((Page { items, meta, url }, next))
 }
 
 impl Pages {
@@ -68,6 +113,25 @@ impl Pages {
     pub fn signal(mut self, signal: AbortSignal) -> Pages {
         self.signal = Some(signal);
         self
+    }
+
+    /// The list's items as a [`Stream`].
+    ///
+    /// ```no_run
+    /// # async fn demo(client: &projekt_client::Client) -> Result<(), projekt_client::Error> {
+    /// use futures_core::Stream;
+    /// let items = client.paginate("/issues", Vec::new(), 50).items();
+    /// # fn is_stream(_: impl Stream) {} is_stream(items);
+    /// # Ok(()) }
+    /// ```
+    pub fn items(self) -> Items {
+        Items(self)
+    }
+
+    /// The next URL to fetch, if the walk goes on.
+    fn take_next(&mut self) -> Option<String> {
+        let url = self.next.take()?;
+        self.walk.admit(&url).then_some(url)
     }
 
     /// The next item of the list, fetching the next page when the current
@@ -89,38 +153,68 @@ impl Pages {
 
     /// The next page, `Ok(None)` after the last one.
     pub async fn next_page(&mut self) -> Result<Option<Page>, Error> {
-        let Some(url) = self.next.take() else {
+        let Some(url) = self.take_next() else {
             return Ok(None);
         };
-        if !self.walk.admit(&url) {
-            return Ok(None);
+        let (page, next) = fetch(self.client.clone(), url, self.signal.clone()).await?;
+        self.next = next;
+        Ok(Some(page))
+    }
+}
+
+impl Stream for Pages {
+    type Item = Result<Page, Error>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = &mut *self;
+        if this.pending.is_none() {
+            let Some(url) = this.take_next() else {
+                return Poll::Ready(None);
+            };
+            this.pending = Some(Box::pin(fetch(
+                this.client.clone(),
+                url,
+                this.signal.clone(),
+            )));
         }
-        let mut req = Request::new("GET", &url);
-        req.signal = self.signal.clone();
-        let resp = self.client.request(req).await?;
-        let body = resp.data;
-        let items: Array = if Array::is_array(&body) {
-            body.clone().unchecked_into()
-        } else {
-            let d = get(&body, "data");
-            if Array::is_array(&d) {
-                d.unchecked_into()
-            } else {
-                Array::new()
+        let Some(pending) = this.pending.as_mut() else {
+            return Poll::Ready(None);
+        };
+        match pending.as_mut().poll(cx) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(result) => {
+                this.pending = None;
+                Poll::Ready(Some(result.map(|(page, next)| {
+                    this.next = next;
+                    page
+                })))
             }
-        };
-        let meta = get(&body, "meta");
-        let num = |a: &str, b: &str| get(&meta, a).as_f64().or_else(|| get(&meta, b).as_f64());
-        let page_meta = PageMeta {
-            next_cursor: get(&meta, "next_cursor").as_string(),
-            next: get(&meta, "next").as_string(),
-            page: num("current_page", "page"),
-            last_page: num("last_page", "total_pages"),
-        };
-        let link = resp.headers.get("link").ok().flatten();
-        self.next = next_url(&url, &page_meta, link.as_deref(), items.length() as usize);
-        let url = crate::redact::redact_tokens(&url).into_owned();
-        Ok(Some(Page { items, meta, url }))
+        }
+    }
+}
+
+/// The items of a paginated list as a [`Stream`] ([`Pages::items`]).
+pub struct Items(Pages);
+
+impl Stream for Items {
+    type Item = Result<JsValue, Error>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let pages = &mut self.0;
+        loop {
+            if let Some((items, i)) = &mut pages.current {
+                if *i < items.length() {
+                    *i += 1;
+                    return Poll::Ready(Some(Ok(items.get(*i - 1))));
+                }
+            }
+            match Pin::new(&mut *pages).poll_next(cx) {
+                Poll::Ready(Some(Ok(page))) => pages.current = Some((page.items, 0)),
+                Poll::Ready(Some(Err(e))) => return Poll::Ready(Some(Err(e))),
+                Poll::Ready(None) => return Poll::Ready(None),
+                Poll::Pending => return Poll::Pending,
+            }
+        }
     }
 }
 
@@ -137,6 +231,7 @@ impl Client {
             walk: Walk::new(max_pages),
             signal: None,
             current: None,
+            pending: None,
         }
     }
 

@@ -163,3 +163,49 @@ async fn on_retry_is_a_rust_closure_told_a_typed_retry() {
     assert_eq!((attempt, reason, status), (2, "unavailable", 503));
     assert!(delay <= std::time::Duration::from_millis(5));
 }
+
+/// The next element of a stream (no futures-util here).
+async fn next<S: futures_core::Stream + Unpin>(s: &mut S) -> Option<S::Item> {
+    std::future::poll_fn(|cx| std::pin::Pin::new(&mut *s).poll_next(cx)).await
+}
+
+#[wasm_bindgen_test]
+async fn pages_and_items_are_streams_that_take_a_signal() {
+    let b = base();
+    let c = Client::new(options(&b)).unwrap();
+    let mut items = c.paginate("/pages/cursor", Vec::new(), 100).items();
+    let mut ids = Vec::new();
+    while let Some(item) = next(&mut items).await {
+        ids.push(prop(&item.unwrap(), "id").as_f64().unwrap() as u32);
+    }
+    assert_eq!(ids, (1..=20).collect::<Vec<_>>());
+    let controller = web_sys::AbortController::new().unwrap();
+    let mut pages = c
+        .paginate("/pages/numbered", Vec::new(), 100)
+        .signal(controller.signal());
+    assert!(next(&mut pages).await.unwrap().is_ok());
+    controller.abort();
+    let e = next(&mut pages).await.unwrap().unwrap_err();
+    assert_eq!(e.kind(), Kind::Aborted);
+    assert_eq!(crate::client::count(&b, "GET /pages/numbered").await, 1.0);
+}
+
+#[wasm_bindgen_test]
+async fn a_422s_messages_come_as_pairs_for_framework_state() {
+    let c = Client::new(options(&base())).unwrap();
+    let e = c
+        .post("/validate")
+        .json(&HashMap::from([("title", "")]))
+        .await
+        .unwrap_err();
+    assert!(e.is_validation(), "{e:?}");
+    let pairs = e.field_messages();
+    assert!(
+        pairs.iter().any(|(k, m)| k == "title" && !m.is_empty()),
+        "{pairs:?}"
+    );
+    assert!(e.has("title") && e.fields().contains(&"title"));
+    assert!(e.body().is_some_and(|b| b.contains("errors")));
+    let cloned = e.clone();
+    assert_eq!(cloned.first("title"), e.first("title"));
+}

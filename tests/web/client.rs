@@ -2,7 +2,7 @@
 //! (`PROJEKT_TEST_SERVER`, set by `scripts/test` at compile time).
 
 use js_sys::Reflect;
-use projekt_client::retry::RetryOptions;
+use projekt_client::RetryOptions;
 use projekt_client::{CacheMode, Client, ClientOptions, Kind, Request};
 use std::sync::atomic::{AtomicU32, Ordering};
 use wasm_bindgen::prelude::*;

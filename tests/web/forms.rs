@@ -2,7 +2,7 @@
 //! forms (Chromium and Firefox through wasm-bindgen-test-runner).
 
 use js_sys::{Array, Reflect};
-use projekt_client::web::forms::{bind_errors, clear_errors, field_messages};
+use projekt_client::{bind_errors, clear_errors, field_messages};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;

@@ -6,7 +6,7 @@
 //! server (what it saw) and in the client (nothing left in flight).
 
 use crate::client::{base, count, futures_join, options, prop, server_json, TOKEN};
-use projekt_client::retry::RetryOptions;
+use projekt_client::RetryOptions;
 use projekt_client::{Client, ClientOptions, Kind, Request};
 use std::cell::Cell;
 use std::future::Future;
