@@ -97,7 +97,8 @@ pub mod request;
 pub mod retry;
 #[doc(hidden)]
 pub mod scope;
-mod status;
+#[doc(hidden)]
+pub mod status;
 mod text;
 
 #[cfg(target_arch = "wasm32")]
