@@ -120,6 +120,17 @@ pub struct Client {
     inner: Rc<Inner>,
 }
 
+// A browser tab (or worker) runs one thread: without the wasm `atomics`
+// feature no value can reach another thread, so the `Rc`s and JS handles
+// inside a `Client` are never shared across threads. Frameworks that keep
+// context values in `Send + Sync` storage (Leptos's `provide_context`) can
+// then hold a `Client` as it is. With `atomics` (a multi-threaded build)
+// this does not hold, and neither do these impls.
+#[cfg(not(target_feature = "atomics"))]
+unsafe impl Send for Client {}
+#[cfg(not(target_feature = "atomics"))]
+unsafe impl Sync for Client {}
+
 /// How one attempt ended before its body was read.
 enum Attempt {
     Response(web_sys::Response),
