@@ -107,7 +107,10 @@ export default function register(h) {
     const ms = performance.now() - t0;
     await new Promise((r) => setTimeout(r, 300)); // let the server's writes fail
     const streamed = (await f.counts()).streamed;
-    ch.ok(streamed < 24 * 1024 * 1024, `the server wrote ${(streamed / 1048576).toFixed(1)} MB for both (the client read 1 MiB of each; the rest is socket buffers)`);
+    // The client reads 1 MiB of each; what else the server got written is
+    // socket buffers and in-flight chunks (up to ~30 MB in Firefox here),
+    // against 2,050 MB when bodies are read whole.
+    ch.ok(streamed < 64 * 1024 * 1024, `the server wrote ${(streamed / 1048576).toFixed(1)} MB for both`);
     ch.ok(ms < 20_000, `took ${Math.round(ms)} ms`);
     ch.done();
   });

@@ -179,11 +179,17 @@ async fn the_deadline_ends_retries_and_waits() {
         ..retrying(&b, 300.0)
     })
     .unwrap();
+    // A wait the deadline cannot hold (the server asks for 1 s): a timeout
+    // at once, not a sleep past it.
     let t0 = js_sys::Date::now();
-    let e = c.get("/status/503").send().await.unwrap_err();
+    let e = c.get("/status/429?retry_after=1").send().await.unwrap_err();
     assert_eq!(e.kind(), Kind::Timeout, "{e:?}");
-    assert!(js_sys::Date::now() - t0 < 1_500.0);
+    assert!(js_sys::Date::now() - t0 < 900.0);
     assert!(e.message().contains("totalTimeoutMs"));
+    // Attempts that use up the deadline: each 150 ms, with waits between.
+    let e = c.get("/status/503?delay_ms=150").send().await.unwrap_err();
+    assert!(e.is_timeout(), "{e:?}");
+    assert!(js_sys::Date::now() - t0 < 2_500.0);
     assert_eq!(c.calls_in_flight(), 0);
 }
 
