@@ -37,7 +37,6 @@ pub struct Error {
     pub(crate) reason: Option<&'static str>,
     pub(crate) retry_after_ms: Option<f64>,
     pub(crate) delays_ms: Vec<f64>,
-    pub(crate) invalid_input: bool,
     /// What the failure came from, as text (`String(cause)` of a `fetch`
     /// rejection or an abort's reason).
     pub(crate) cause: Option<String>,
@@ -70,7 +69,6 @@ impl Error {
             reason: None,
             retry_after_ms: None,
             delays_ms: Vec::new(),
-            invalid_input: false,
             cause: None,
             body: None,
             headers: Vec::new(),
@@ -130,14 +128,12 @@ impl Error {
     /// An error for input the client refused before sending anything (a bad
     /// path, method or header). JavaScript sees it as a `TypeError`.
     pub fn invalid_input(message: impl Into<String>) -> Error {
-        let mut e = Error::new(Kind::BadRequest, 0, message);
-        e.invalid_input = true;
-        e
+        Error::new(Kind::InvalidInput, 0, message)
     }
 
     /// Whether the request was refused before it was sent (see [`Error::invalid_input`]).
     pub fn is_invalid_input(&self) -> bool {
-        self.invalid_input
+        self.kind == Kind::InvalidInput
     }
 
     /// The failure kind (one per JS error class).
@@ -221,11 +217,11 @@ impl Error {
     }
     /// Any error that carries an HTTP status.
     pub fn is_http(&self) -> bool {
-        self.kind.is_http() && !self.invalid_input
+        self.kind.is_http()
     }
     /// 400 (not a request the client refused to send: see [`Error::is_invalid_input`]).
     pub fn is_bad_request(&self) -> bool {
-        self.kind == Kind::BadRequest && !self.invalid_input
+        self.kind == Kind::BadRequest
     }
     /// 401.
     pub fn is_unauthorized(&self) -> bool {

@@ -38,6 +38,11 @@ pub enum Kind {
     Aborted,
     /// A 2xx whose body is not JSON.
     Decode,
+    /// A request the client refused to send (a path outside the base URL, a
+    /// bad method, header or body): no status, never from the server.
+    /// JavaScript sees a `TypeError`. Not in [`Kind::ALL`], the contract
+    /// table's rows.
+    InvalidInput,
 }
 
 impl Kind {
@@ -78,6 +83,7 @@ impl Kind {
             Kind::Timeout => "timeout",
             Kind::Aborted => "aborted",
             Kind::Decode => "decode",
+            Kind::InvalidInput => "invalid_input",
         }
     }
 
@@ -99,6 +105,7 @@ impl Kind {
             Kind::Timeout => "TimeoutError",
             Kind::Aborted => "AbortError",
             Kind::Decode => "DecodeError",
+            Kind::InvalidInput => "TypeError",
         }
     }
 
@@ -106,7 +113,7 @@ impl Kind {
     pub fn is_http(self) -> bool {
         !matches!(
             self,
-            Kind::Network | Kind::Timeout | Kind::Aborted | Kind::Decode
+            Kind::Network | Kind::Timeout | Kind::Aborted | Kind::Decode | Kind::InvalidInput
         )
     }
 

@@ -73,7 +73,7 @@ impl Error {
     /// and the class-specific fields. Input errors (a bad path or option)
     /// become a plain `TypeError`.
     pub fn to_js(&self) -> JsValue {
-        if self.invalid_input {
+        if self.is_invalid_input() {
             return js_sys::TypeError::new(&self.message).into();
         }
         bindings::make_error(
