@@ -17,19 +17,21 @@ pub(crate) fn get(obj: &JsValue, key: &str) -> JsValue {
     Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
 }
 
-/// Sets an own data property (never a prototype setter, even for `__proto__`).
 /// A string argument from JS: `None` for `null`, `undefined` or anything
 /// that is not a string (one shared `as_string`, no per-parameter glue).
+#[cfg(feature = "npm")]
 pub(crate) fn opt(v: &JsValue) -> Option<String> {
     v.as_string()
 }
 
 /// A string argument from JS, `""` for anything that is not a string.
+#[cfg(any(feature = "npm", feature = "forms"))]
 pub(crate) fn text(v: &JsValue) -> String {
     v.as_string().unwrap_or_default()
 }
 
 /// A string result for JS.
+#[cfg(feature = "npm")]
 pub(crate) fn js(s: &str) -> JsValue {
     JsValue::from_str(s)
 }

@@ -102,6 +102,7 @@ extern "C" {
 /// hand this export itself to `src/js/runtime.js`, so no closure crosses
 /// the boundary; the Rust functions below wrap it in one.
 #[doc(hidden)]
+#[cfg(feature = "npm")]
 #[wasm_bindgen(js_name = __formRules)]
 pub fn form_rules(op: u32, keys: Vec<JsValue>, names: Vec<JsValue>) -> Vec<i32> {
     fields::form_rules(op, &strings(&keys), &strings(&names))

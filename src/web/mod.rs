@@ -7,6 +7,7 @@ pub mod builder;
 #[cfg(feature = "client")]
 pub mod client;
 pub(crate) mod convert;
+#[cfg(feature = "npm")]
 pub mod engine;
 #[cfg(feature = "forms")]
 pub mod forms;
