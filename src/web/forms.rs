@@ -3,7 +3,8 @@
 //!
 //! The matching of server keys to control names is pure and lives in
 //! [`crate::fields`]; the DOM is read and written by `src/js/runtime.js`, which
-//! asks Rust for each decision through [`form_rules`]. The npm package's
+//! asks Rust for each decision through [`crate::fields::form_rules`] (exported to the
+//! npm build as `__formRules`). The npm package's
 //! `bindErrors`, `clearErrors` and `fieldMessages` are `src/js/forms.js`; the
 //! functions here are the same for Rust frontends.
 //!
@@ -108,7 +109,7 @@ pub fn form_rules(op: u32, keys: Vec<JsValue>, names: Vec<JsValue>) -> Vec<i32> 
     fields::form_rules(op, &strings(&keys), &strings(&names))
 }
 
-/// [`form_rules`] as a JS function, for the Rust entry points; freed by the
+/// [`crate::fields::form_rules`] as a JS function, for the Rust entry points; freed by the
 /// garbage collector.
 fn rules() -> JsValue {
     // `Closure::new` (not the newer `own_aborting`): it builds with every
