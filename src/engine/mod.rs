@@ -622,16 +622,14 @@ impl<B: Clone> Engine<B> {
             (Stage::Body, Event::BodyFailed(f)) => {
                 let status = call.reading.as_ref().map_or(0, |r| r.0);
                 let e = match f {
-                    BodyFailure::Decode => {
+                    BodyFailure::Decode | BodyFailure::TooLarge => {
                         let mut m = String::from("projekt-client: the ");
                         crate::text::push_u64(&mut m, status.into());
-                        m.push_str(" response body is not valid JSON");
-                        self.error(&call, Kind::Decode, status, &m)
-                    }
-                    BodyFailure::TooLarge => {
-                        let mut m = String::from("projekt-client: the ");
-                        crate::text::push_u64(&mut m, status.into());
-                        m.push_str(" response body is too large to read");
+                        m.push_str(if f == BodyFailure::Decode {
+                            " response body is not valid JSON"
+                        } else {
+                            " response body is too large to read"
+                        });
                         self.error(&call, Kind::Decode, status, &m)
                     }
                     BodyFailure::Timeout => self.error(

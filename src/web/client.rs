@@ -732,7 +732,8 @@ impl Client {
         };
         cb(&RetryInfo {
             attempt: r.attempt,
-            delay: std::time::Duration::from_secs_f64(ms.max(0.0) / 1000.0),
+            // (`try_`: a delay is finite and capped, but no panic either way.)
+            delay: std::time::Duration::try_from_secs_f64(ms / 1000.0).unwrap_or_default(),
             reason: r.reason,
             status: r.status,
             method: ctx.method.clone(),
