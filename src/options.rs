@@ -73,6 +73,11 @@ pub struct ClientOptions {
     /// Allow sending a token over plain `http://` to a host that is not this
     /// machine. Off by default: the token would travel in clear text.
     pub allow_insecure_token: bool,
+    /// The most bytes a 2xx body may have: past it the call fails with
+    /// [`Kind::Decode`](crate::Kind::Decode) and the body is not read further
+    /// (a declared `Content-Length` over it is refused unread). `None` (the
+    /// default): no bound but the browser's largest string.
+    pub max_body_bytes: Option<u64>,
 }
 
 impl core::fmt::Debug for ClientOptions {
@@ -88,6 +93,7 @@ impl core::fmt::Debug for ClientOptions {
             .field("on_retry", &self.on_retry.is_some())
             .field("on_unauthorized", &self.on_unauthorized.is_some())
             .field("allow_insecure_token", &self.allow_insecure_token)
+            .field("max_body_bytes", &self.max_body_bytes)
             .finish()
     }
 }
@@ -106,6 +112,7 @@ impl ClientOptions {
             on_retry: None,
             on_unauthorized: None,
             allow_insecure_token: false,
+            max_body_bytes: None,
         }
     }
 

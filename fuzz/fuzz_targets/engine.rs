@@ -64,6 +64,7 @@ fuzz_target!(|data: &[u8]| {
             max_bytes: 64,
         }),
         refresh: true,
+        max_body_bytes: (data.first().copied().unwrap_or(0) & 2 == 2).then_some(100.0),
     };
     let mut e: Engine<u32> = Engine::new(cfg).unwrap();
     let mut ids: Vec<u32> = Vec::new();

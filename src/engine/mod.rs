@@ -99,6 +99,9 @@ pub struct Config {
     pub cache: Option<CacheOptions>,
     /// Whether a 401 may ask the executor for a new token (`onUnauthorized`).
     pub refresh: bool,
+    /// The most bytes a 2xx body may have (`maxBodyBytes`); `None`: no bound
+    /// but the browser's own (a string of ~512 MiB in Chromium).
+    pub max_body_bytes: Option<f64>,
 }
 
 /// What a call is, as the caller asked for it.
@@ -212,6 +215,9 @@ pub enum Action<B> {
     ReadBody {
         /// Keep the body's text: it will be stored.
         keep: bool,
+        /// Stop reading (cancel the stream) past this many bytes, and report
+        /// [`BodyFailure::TooLarge`] (`maxBodyBytes`).
+        max: Option<f64>,
     },
     /// Read the error body (at most [`MAX_ERROR_BODY`]) and report
     /// [`Event::Envelope`]; `read: false`: report an empty one unread.
@@ -389,6 +395,7 @@ pub struct Engine<B> {
     total_timeout_ms: Option<f64>,
     retry: RetryOptions,
     refresh_enabled: bool,
+    max_body_bytes: Option<f64>,
     cache: Option<Cache<B>>,
     gate: Gate,
     /// Writes in flight: (call, path). A GET of what they affect skips the cache.
@@ -435,6 +442,7 @@ impl<B: Clone> Engine<B> {
             total_timeout_ms: cfg.total_timeout_ms.filter(|t| t.is_finite() && *t > 0.0),
             retry: cfg.retry,
             refresh_enabled: cfg.refresh,
+            max_body_bytes: cfg.max_body_bytes.filter(|n| *n >= 0.0),
             cache: cfg.cache.map(Cache::new),
             gate: Gate::new(),
             writes: Vec::new(),
@@ -622,16 +630,13 @@ impl<B: Clone> Engine<B> {
             (Stage::Body, Event::BodyFailed(f)) => {
                 let status = call.reading.as_ref().map_or(0, |r| r.0);
                 let e = match f {
-                    BodyFailure::Decode | BodyFailure::TooLarge => {
+                    BodyFailure::Decode => {
                         let mut m = String::from("projekt-client: the ");
                         crate::text::push_u64(&mut m, status.into());
-                        m.push_str(if f == BodyFailure::Decode {
-                            " response body is not valid JSON"
-                        } else {
-                            " response body is too large to read"
-                        });
+                        m.push_str(" response body is not valid JSON");
                         self.error(&call, Kind::Decode, status, &m)
                     }
+                    BodyFailure::TooLarge => self.too_large(&call, status),
                     BodyFailure::Timeout => self.error(
                         &call,
                         Kind::Timeout,
@@ -816,9 +821,20 @@ impl<B: Clone> Engine<B> {
             });
             let storable = call.caching && status == 200 && etag.is_some() && !no_store && !varies;
             let keep = call.caching && status == 200 && etag.is_some();
+            let max = self.max_body_bytes;
+            let declared = head
+                .content_length
+                .and_then(|v| v.trim().parse::<f64>().ok());
+            if let (Some(max), Some(n)) = (max, declared) {
+                if n > max {
+                    // Refused unread: the executor cancels the body.
+                    let e = self.too_large(&call, status);
+                    return self.finish(call, Outcome::Failed(e));
+                }
+            }
             call.reading = Some((status, etag, storable));
             call.stage = Stage::Body;
-            return self.hold(call, Action::ReadBody { keep });
+            return self.hold(call, Action::ReadBody { keep, max });
         }
         if status == 304 {
             if let Some((etag, entry)) = call.stored.take() {
@@ -1081,6 +1097,24 @@ impl<B: Clone> Engine<B> {
         e.attempts = call.attempts;
         e.delays_ms = call.delays.clone();
         e
+    }
+
+    /// A 2xx body past `maxBodyBytes` (read or declared), or too long for
+    /// the browser to make a string of: a [`Kind::Decode`] error.
+    fn too_large(&self, call: &Call<B>, status: u16) -> Error {
+        let mut m = String::from("projekt-client: the ");
+        crate::text::push_u64(&mut m, status.into());
+        match self.max_body_bytes {
+            Some(max) => {
+                m.push_str(" response body is larger than maxBodyBytes (");
+                crate::text::push_u64(&mut m, max as u64);
+                m.push_str(" bytes); it was not read past that");
+            }
+            None => m.push_str(
+                " response body is too large to read (longer than the browser's largest string)",
+            ),
+        }
+        self.error(call, Kind::Decode, status, &m)
     }
 
     fn total_timeout_error(&self, call: &Call<B>) -> Error {

@@ -22,6 +22,7 @@ fn config() -> Config {
         },
         cache: Some(CacheOptions::default()),
         refresh: false,
+        max_body_bytes: None,
     }
 }
 
@@ -82,7 +83,7 @@ fn get_200(e: &mut Engine<String>, path: &str, etag: &'static str, body: &str) {
     let (id, a) = start(e, "GET", &url(path));
     assert_eq!(fetch(&a).if_none_match, Header::Remove);
     let a = e.on(id, Event::Response(etagged(200, etag)), 1.0, 0.5);
-    assert!(matches!(a, Action::ReadBody { keep: true }), "{a:?}");
+    assert!(matches!(a, Action::ReadBody { keep: true, .. }), "{a:?}");
     let a = e.on(
         id,
         Event::Body {
@@ -140,7 +141,7 @@ fn no_store_is_not_stored_and_drops_the_entry() {
     };
     assert!(matches!(
         e.on(id, Event::Response(h), 1.0, 0.5),
-        Action::ReadBody { keep: true }
+        Action::ReadBody { keep: true, .. }
     ));
     e.on(
         id,
@@ -306,7 +307,7 @@ fn force_cache_serves_without_asking_and_no_store_mode_bypasses() {
     assert!(fetch(&a).no_store, "a GET never uses the browser's cache");
     assert!(matches!(
         e.on(id, Event::Response(etagged(200, "\"y\"")), 0.0, 0.5),
-        Action::ReadBody { keep: false }
+        Action::ReadBody { keep: false, .. }
     ));
 }
 
@@ -799,7 +800,7 @@ fn a_call_sent_as_another_identity_neither_reads_nor_writes_the_cache() {
         );
         assert!(matches!(
             e.on(id, Event::Response(etagged(200, "\"theirs\"")), 0.0, 0.5),
-            Action::ReadBody { keep: false }
+            Action::ReadBody { keep: false, .. }
         ));
         e.on(
             id,
@@ -862,8 +863,58 @@ fn a_body_too_large_for_a_string_is_a_decode_error_that_says_so() {
     assert_eq!((err.kind(), err.status()), (Kind::Decode, 200));
     assert_eq!(
         err.message(),
-        "projekt-client: the 200 response body is too large to read"
+        "projekt-client: the 200 response body is too large to read (longer than the browser's largest string)"
     );
+}
+
+#[test]
+fn max_body_bytes_bounds_the_read_and_refuses_a_declared_length_over_it() {
+    let mut e: Engine<String> = Engine::new(Config {
+        max_body_bytes: Some(1_000.0),
+        ..config()
+    })
+    .unwrap();
+    // Under the bound (or no length): read, with the bound passed on.
+    for length in [Some("1000"), None] {
+        let (id, _) = start(&mut e, "GET", &url("/b"));
+        let h = Head {
+            content_length: length,
+            ..head(200)
+        };
+        let a = e.on(id, Event::Response(h), 0.0, 0.5);
+        assert!(
+            matches!(a, Action::ReadBody { max: Some(m), .. } if m == 1_000.0),
+            "{a:?}"
+        );
+        e.cancel(id);
+    }
+    // A declared length over it: refused unread, one attempt, no retry.
+    let (id, _) = start(&mut e, "GET", &url("/b"));
+    let h = Head {
+        content_length: Some(" 1001 "),
+        ..head(200)
+    };
+    let err = failed(e.on(id, Event::Response(h), 0.0, 0.5));
+    assert_eq!((err.kind(), err.status()), (Kind::Decode, 200));
+    assert_eq!(
+        err.message(),
+        "projekt-client: the 200 response body is larger than maxBodyBytes (1000 bytes); it was not read past that"
+    );
+    // A body that runs past it while read: the same error.
+    let (id, _) = start(&mut e, "GET", &url("/b"));
+    e.on(id, Event::Response(head(200)), 0.0, 0.5);
+    let err = failed(e.on(id, Event::BodyFailed(BodyFailure::TooLarge), 0.0, 0.5));
+    assert!(
+        err.message().contains("maxBodyBytes (1000 bytes)"),
+        "{}",
+        err.message()
+    );
+    assert_eq!(e.calls(), 0);
+    // Without the option nothing is bounded.
+    let mut plain = engine();
+    let (id, _) = start(&mut plain, "GET", &url("/b"));
+    let a = plain.on(id, Event::Response(head(200)), 0.0, 0.5);
+    assert!(matches!(a, Action::ReadBody { max: None, .. }), "{a:?}");
 }
 
 #[test]

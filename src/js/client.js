@@ -106,11 +106,11 @@ function optString(options, key) {
   return v;
 }
 
-function optNumber(options, key) {
+function optNumber(options, key, unit = "milliseconds") {
   const v = get(options, key);
   if (absent(v)) return undefined;
   if (typeof v === "number" && v >= 0) return v;
-  throw typeError(`${key} must be a number of milliseconds ≥ 0`);
+  throw typeError(`${key} must be a number of ${unit} ≥ 0`);
 }
 
 function optFunction(options, key) {
@@ -270,7 +270,7 @@ export class Client {
   #refresh = null;
 
   /**
-   * `new Client({ baseUrl, token, orgId, timeoutMs, totalTimeoutMs, retry, cache, onRetry, onUnauthorized, allowInsecureToken })`.
+   * `new Client({ baseUrl, token, orgId, timeoutMs, totalTimeoutMs, retry, cache, onRetry, onUnauthorized, allowInsecureToken, maxBodyBytes })`.
    * Refuses bad options with a `TypeError` that says what is wrong (never echoing the token).
    */
   constructor(options) {
@@ -292,10 +292,11 @@ export class Client {
     this.#onRetry = optFunction(options, "onRetry");
     this.#onUnauthorized = optFunction(options, "onUnauthorized");
     const insecure = Boolean(get(options, "allowInsecureToken"));
+    const maxBody = optNumber(options, "maxBodyBytes", "bytes");
     this.#engine = new Engine(
       baseUrl, token, org, insecure, limit, base, max, entries, bytes,
       timeout === undefined ? 10000 : timeout, total === undefined ? 0 : total, this.#onUnauthorized !== undefined,
-      this.#out,
+      maxBody === undefined ? -1 : maxBody, this.#out,
     );
   }
 
@@ -557,8 +558,11 @@ export class Client {
         a = engine.startPath(path, m, flags, mode);
         if (!Array.isArray(a)) throw a; // a refused path
         url = this.#out[1];
-        if (this.#urls.size >= MEMO_MAX) this.#urls.clear();
-        this.#urls.set(path, [this.#out[0], url]);
+        if (this.#out[0] >= 0) {
+          // (-1: a URL too long to keep, such as a page with a fat cursor.)
+          if (this.#urls.size >= MEMO_MAX) this.#urls.clear();
+          this.#urls.set(path, [this.#out[0], url]);
+        }
       }
     } else {
       if (m < 0) {
@@ -633,7 +637,7 @@ export class Client {
             break;
           }
           case READ_BODY: {
-            const r = await this.#readSuccess(ctx, res, a[2]);
+            const r = await this.#readSuccess(ctx, res, a[2], a[3]);
             if (r.aborted) {
               ctx.cause = r.reason;
               a = engine.aborted(id);
@@ -688,6 +692,7 @@ export class Client {
             return [resp, entry.text];
           }
           case FAILED: {
+            if (res) cancel(res); // a body left unread (refused by its length)
             const failed = a;
             a = undefined;
             throw this.#error(ctx, res, errText, failed);
@@ -754,12 +759,18 @@ export class Client {
   }
 
   /** A 2xx body: `{ data, text }` (`undefined`s when empty), `{ failure, cause }` or `{ aborted, reason }`. */
-  async #readSuccess(ctx, res, needText) {
+  async #readSuccess(ctx, res, needText, max) {
     const status = res.status;
     if (ctx.method === "HEAD" || status === 204 || status === 205) return {};
     const length = res.headers.get("content-length");
     if (length === "0") return {};
     try {
+      if (max >= 0) {
+        // maxBodyBytes: read chunk by chunk, stopped past the bound.
+        const text = await readCapped(res, max);
+        if (text === undefined) return { failure: 3, cause: undefined };
+        return text.length === 0 ? {} : { data: JSON.parse(text), text };
+      }
       const big = length !== null && res.body && Number(length) >= STREAM_FROM;
       // With a length and nothing to store, the browser parses straight from bytes.
       if (length !== null && !needText && !big) return { data: await res.json() };
@@ -768,8 +779,9 @@ export class Client {
       return { data: JSON.parse(text), text };
     } catch (cause) {
       if (cause instanceof SyntaxError) return { failure: 0, cause };
-      // A body too long for a string ("Invalid string length").
-      if (cause instanceof RangeError) return { failure: 3, cause };
+      // A body too long for a string: Chromium's "Invalid string length"
+      // (a RangeError), Firefox's "allocation size overflow" (InternalError).
+      if (cause instanceof RangeError || get(cause, "name") === "InternalError") return { failure: 3, cause };
       if (ctx.signal && ctx.signal.aborted) return { aborted: true, reason: ctx.signal.reason };
       const name = get(cause, "name");
       return { failure: name === "TimeoutError" || name === "AbortError" ? 1 : 2, cause };

@@ -191,6 +191,7 @@ impl Client {
             retry: opts.retry,
             cache: opts.cache,
             refresh: opts.on_unauthorized.is_some(),
+            max_body_bytes: opts.max_body_bytes.map(|n| n as f64),
         };
         Ok(Client {
             inner: Rc::new(Inner {
@@ -453,10 +454,10 @@ impl Client {
                         }
                     }
                 }
-                Action::ReadBody { keep } => match &res {
+                Action::ReadBody { keep, max } => match &res {
                     // (The engine asks to read only after a response.)
                     None => self.on(id, Event::BodyFailed(BodyFailure::Network)),
-                    Some(r) => match read_success(ctx, r, keep).await {
+                    Some(r) => match read_success(ctx, r, keep, max).await {
                         Ok((d, t)) => {
                             data = d;
                             text = t;
@@ -538,6 +539,9 @@ impl Client {
                     self.on(id, Event::Refreshed(token.as_deref()))
                 }
                 Action::Done(outcome) => {
+                    if let (Some(r), Outcome::Failed(_)) = (&res, &outcome) {
+                        cancel_body(r); // a body left unread (refused by its length)
+                    }
                     let result = self.settle(outcome, res.as_ref(), data, text, &err_text, cause);
                     let shared = guard.slot.as_ref().map(|_| result.clone());
                     guard.settle(shared);
@@ -764,11 +768,13 @@ enum BodyRead {
 }
 
 /// Reads a 2xx body: `(data, text)`, `undefined`s when empty; the text only
-/// when it is to be kept (or there is no length to parse from).
+/// when it is to be kept (or there is no length to parse from). With `max`,
+/// reading stops past that many bytes ([`BodyFailure::TooLarge`]).
 async fn read_success(
     ctx: &Ctx,
     resp: &web_sys::Response,
     keep: bool,
+    max: Option<f64>,
 ) -> Result<(JsValue, JsValue), BodyRead> {
     let status = resp.status();
     if ctx.method == "HEAD" || status == 204 || status == 205 {
@@ -782,8 +788,11 @@ async fn read_success(
         if e.is_instance_of::<js_sys::SyntaxError>() {
             return BodyRead::Failed(BodyFailure::Decode, e);
         }
-        // A body too long for a string ("Invalid string length").
-        if e.is_instance_of::<js_sys::RangeError>() {
+        // A body too long for a string: Chromium's "Invalid string length"
+        // (a RangeError), Firefox's "allocation size overflow" (InternalError).
+        if e.is_instance_of::<js_sys::RangeError>()
+            || get(&e, "name").as_string().as_deref() == Some("InternalError")
+        {
             return BodyRead::Failed(BodyFailure::TooLarge, e);
         }
         if ctx.caller_aborted() {
@@ -805,6 +814,19 @@ async fn read_success(
             e,
         )
     };
+    if let Some(max) = max {
+        let text = JsFuture::from(bindings::read_capped(resp, max))
+            .await
+            .map_err(fail)?;
+        if text.is_undefined() {
+            return Err(BodyRead::Failed(BodyFailure::TooLarge, JsValue::UNDEFINED));
+        }
+        if text.unchecked_ref::<js_sys::JsString>().length() == 0 {
+            return Ok((JsValue::UNDEFINED, JsValue::UNDEFINED));
+        }
+        let data = json_parse(&text).map_err(fail)?;
+        return Ok((data, if keep { text } else { JsValue::UNDEFINED }));
+    }
     if length.is_some() && !keep {
         // The browser parses straight from bytes: no string, no copy into Rust.
         let promise = resp.json().map_err(fail)?;

@@ -52,6 +52,9 @@ const MODES: [CacheMode; 5] = [
 ];
 /// Query-less URLs `url_id` keeps (client.js's memo of them holds as many).
 const URLS_MAX: usize = 256;
+/// The longest URL numbered: what the memo holds stays under 256 × 2 KiB
+/// however long the paths (a server's page cursors can be 300 KB each).
+const URL_MEMO_MAX: usize = 2048;
 
 /// One client's engine, and the URLs of its query-less paths.
 #[wasm_bindgen]
@@ -110,6 +113,7 @@ impl Engine {
         timeout_ms: f64,
         total_timeout_ms: f64,
         refresh: bool,
+        max_body_bytes: f64,
         out: Array,
     ) -> Result<Engine, JsValue> {
         let base = BaseUrl::parse(&text(base_url)).map_err(type_error)?;
@@ -130,6 +134,7 @@ impl Engine {
                 max_bytes: max_bytes.clamp(0.0, 1e15) as usize,
             }),
             refresh,
+            max_body_bytes: (max_body_bytes >= 0.0).then_some(max_body_bytes),
         };
         Ok(Engine {
             e: engine::Engine::new(cfg).map_err(type_error)?,
@@ -211,12 +216,19 @@ impl Engine {
     /// (a `TypeError` outside the base URL), numbers its URL and puts
     /// `[number, url]` in the `out` array client.js gave the constructor
     /// (no second crossing). Both sides start over after [`URLS_MAX`] paths.
+    /// A URL longer than [`URL_MEMO_MAX`] is not numbered: `[-1, url]`.
     #[wasm_bindgen(js_name = startPath)]
     pub fn start_path(&mut self, path: String, method: u32, flags: u32, mode: u32) -> JsValue {
         let url = match self.e.url(&path, &[]) {
             Ok(u) => u,
             Err(e) => return type_error(e),
         };
+        let method = METHODS.get(method as usize).copied().unwrap_or("GET");
+        if url.len() > URL_MEMO_MAX {
+            self.out.set(0, (-1).into());
+            self.out.set(1, js(&url));
+            return self.begin(&url, method, flags, mode, None);
+        }
         if self.urls.len() >= URLS_MAX {
             self.urls.clear();
             self.epoch = self.epoch.wrapping_add(1) & 0xff_ffff;
@@ -225,7 +237,6 @@ impl Engine {
             .set(0, (self.epoch << 8 | self.urls.len() as u32).into());
         self.out.set(1, js(&url));
         self.urls.push(url.clone());
-        let method = METHODS.get(method as usize).copied().unwrap_or("GET");
         self.begin(&url, method, flags, mode, None)
     }
 
@@ -444,7 +455,9 @@ impl Engine {
                     ],
                 )
             }
-            Action::ReadBody { keep } => answer(READ_BODY, id, &[keep.into()]),
+            Action::ReadBody { keep, max } => {
+                answer(READ_BODY, id, &[keep.into(), max.unwrap_or(-1.0).into()])
+            }
             Action::ReadError { read } => answer(READ_ERROR, id, &[read.into()]),
             Action::Wait { ms, retry } => match retry {
                 Some(r) => answer(

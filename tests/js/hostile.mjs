@@ -115,6 +115,75 @@ export default function register(h) {
     ch.done();
   });
 
+  test("security: hostile — a gzip bomb (300 KB on the wire, 300 MB inflated) is read to the cap as inflated bytes: an error body and a 2xx under maxBodyBytes", async () => {
+    const f = fresh();
+    const ch = checker("gzip bomb");
+    const c = f.client({ retry: false, timeoutMs: 60_000 });
+    const e = await rejects(c.get("/bomb"));
+    ch.eq(e && e.name, "BadRequestError", "class of the 400 bomb");
+    // Read whole, its `error` (300 MB of "a") would be the message.
+    ch.ok(e && /\b400\b/.test(e.message) && !e.message.includes("aaaa"), `a message made from the status: ${show(e && e.message)}`);
+    // 300 KB compressed is under 1 MB: only counting inflated bytes stops it.
+    const bounded = f.client({ retry: false, timeoutMs: 60_000, maxBodyBytes: 1_000_000 });
+    const d = await rejects(bounded.get("/bomb?status=200"));
+    ch.eq(d && d.name, "DecodeError", "class of the 200 bomb under maxBodyBytes");
+    ch.ok(d && /maxBodyBytes \(1000000 bytes\)/.test(d.message), `message: ${show(d && d.message)}`);
+    ch.done();
+  });
+
+  test("security: hostile — maxBodyBytes stops a 2xx body at the bound (chunked, 50 MB), refuses a declared Content-Length over it unread, and is a TypeError when not a number", async () => {
+    const f = fresh();
+    const ch = checker("maxBodyBytes");
+    const c = f.client({ retry: false, timeoutMs: 60_000, maxBodyBytes: 1 << 20 });
+    const e = await rejects(c.get("/stream?mb=50&status=200"));
+    ch.eq(e && e.name, "DecodeError", "class");
+    ch.eq(e && e.status, 200, "status");
+    ch.ok(e && e.message.includes("maxBodyBytes"), `message: ${show(e && e.message)}`);
+    ch.eq(e && e.attempts, 1, "attempts (a body too large is not retried)");
+    await new Promise((r) => setTimeout(r, 300));
+    const streamed = (await f.counts()).streamed;
+    ch.ok(streamed < 40 * 1024 * 1024, `the server wrote ${(streamed / 1048576).toFixed(1)} MB of 50`);
+    const tiny = f.client({ maxBodyBytes: 8 });
+    const t = await rejects(tiny.get("/whoami"));
+    ch.eq(t && t.name, "DecodeError", "a Content-Length over the bound");
+    ch.ok((await tiny.request({ path: "/status/204", method: "DELETE" })).status === 204, "an empty body passes any bound");
+    ch.eq((await f.client({ maxBodyBytes: 1 << 20 }).get("/whoami")).who !== undefined, true, "a body under the bound is read");
+    let thrown;
+    try { f.client({ maxBodyBytes: "1MB" }); } catch (x) { thrown = x; }
+    ch.ok(thrown instanceof TypeError && /maxBodyBytes must be a number of bytes/.test(thrown.message), `maxBodyBytes: "1MB" → ${show(thrown)}`);
+    ch.done();
+  });
+
+  test("security: hostile — a 2xx body too long for a string (1.1 GB with its Content-Length) is a DecodeError that says so, not a NetworkError", async () => {
+    const f = fresh();
+    const c = f.client({ retry: false, timeoutMs: 120_000 });
+    const e = await rejects(c.get("/stream?mb=1100&status=200&length=1"));
+    eq(e && e.name, "DecodeError", `class (${show(e && e.message)}; cause ${show(e && e.cause)})`);
+    ok(e && /too large to read/.test(e.message), `message: ${show(e && e.message)}`);
+    // Chromium: RangeError "Invalid string length"; Firefox: InternalError "allocation size overflow".
+    ok(e && (e.cause instanceof RangeError || (e.cause && e.cause.name === "InternalError")), `cause: ${show(e && e.cause)}`);
+  }, { timeoutMs: 120_000 });
+
+  test("security: hostile — paginating 150 pages with 300 KB cursors does not grow wasm memory with the cursors", async () => {
+    const f = fresh();
+    const c = f.client({ timeoutMs: 60_000 });
+    const exports = await P.default();
+    const memory = exports && exports.memory;
+    ok(memory instanceof WebAssembly.Memory, "init() gives the module's memory");
+    const before = memory.buffer.byteLength;
+    let n = 0;
+    for await (const item of c.paginate("/longpages?n=150&kb=300")) {
+      eq(item.id, n, "items in order");
+      n++;
+    }
+    eq(n, 150, "items");
+    const grown = memory.buffer.byteLength - before;
+    // Keeping each page's URL would take 150 × 300 KB = 45 MB (it grew
+    // 310 KB a page before the fix: the path memo kept page URLs);
+    // 2.5 MB measured after it, flat from page 20 on.
+    ok(grown < 8 * 1024 * 1024, `wasm memory grew by ${(grown / 1048576).toFixed(1)} MB`);
+  }, { timeoutMs: 90_000 });
+
   test("security: hostile — a response that varies on a request header (Vary) is not stored; force-cache never serves another variant", async () => {
     const f = fresh();
     const c = f.client();

@@ -20,9 +20,9 @@ const RUN_ID = (Date.now().toString(36) + Math.random().toString(36).slice(2, 8)
 // ------------------------------------------------------------------ harness
 
 const tests = [];
-/** Registers a test. */
-function test(name, fn) {
-  tests.push({ name, fn });
+/** Registers a test; `timeoutMs` for one that moves hundreds of MB. */
+function test(name, fn, { timeoutMs = TEST_TIMEOUT_MS } = {}) {
+  tests.push({ name, fn, timeoutMs });
 }
 
 const globalProblems = [];
@@ -148,7 +148,7 @@ async function runAll() {
       await Promise.race([
         run,
         new Promise((_, reject) => {
-          timer = setTimeout(() => reject(new AssertionError(`timed out after ${TEST_TIMEOUT_MS / 1000} s`)), TEST_TIMEOUT_MS);
+          timer = setTimeout(() => reject(new AssertionError(`timed out after ${t.timeoutMs / 1000} s`)), t.timeoutMs);
         }),
       ]);
     } catch (e) {

@@ -373,3 +373,27 @@ async fn pages_item_by_item_yields_every_item_once_in_order() {
         .count();
     assert_eq!(gets, 3);
 }
+
+#[wasm_bindgen_test]
+async fn max_body_bytes_bounds_a_2xx_body_and_a_gzip_bomb_error_body_is_capped() {
+    let b = base();
+    let c = Client::new(ClientOptions {
+        retry: RetryOptions::disabled(),
+        max_body_bytes: Some(1 << 20),
+        ..options(&b)
+    })
+    .unwrap();
+    // Chunked, 50 MB: stopped at the bound.
+    let e = c.get("/stream?mb=50&status=200").await.unwrap_err();
+    assert!(e.is_decode() && e.status() == 200, "{e}");
+    assert!(e.message().contains("maxBodyBytes (1048576 bytes)"), "{e}");
+    // 300 KB of gzip, 300 MB inflated: what counts is what it inflates to.
+    let e = c.get("/bomb?status=200").await.unwrap_err();
+    assert!(e.is_decode(), "{e}");
+    // Under the bound: read as usual.
+    let ok = c.get("/whoami").await.unwrap();
+    assert_eq!(ok.status, 200);
+    // An error body that is a gzip bomb: read to 1 MiB, the message from the status.
+    let e = c.get("/bomb").await.unwrap_err();
+    assert!(e.is_bad_request() && !e.message().contains("aaaa"), "{e}");
+}

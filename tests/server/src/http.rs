@@ -7,7 +7,8 @@ use std::io::{self, BufRead, Read, Write};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Longest accepted request line or header line.
-const MAX_LINE: u64 = 16 * 1024;
+// A request line may carry a fat cursor (route longpages: 300 KB).
+const MAX_LINE: u64 = 1024 * 1024;
 /// Most header lines accepted in one request.
 const MAX_HEADERS: usize = 200;
 /// Largest accepted request body.
@@ -426,6 +427,8 @@ pub enum Mode {
     Stream {
         total: u64,
         sent: std::sync::Arc<std::sync::atomic::AtomicU64>,
+        /// Announce `Content-Length: total` and write it plain (not chunked).
+        sized: bool,
     },
 }
 
@@ -623,9 +626,18 @@ pub fn write_response<W: Write>(
         }
         put(n, v);
     }
-    let chunked = matches!(resp.mode, Mode::Chunked | Mode::Stream { .. }) && !no_body;
+    let sized = match &resp.mode {
+        Mode::Stream {
+            total, sized: true, ..
+        } => Some(*total),
+        _ => None,
+    };
+    let chunked =
+        matches!(resp.mode, Mode::Chunked | Mode::Stream { .. }) && !no_body && sized.is_none();
     if chunked {
         put("Transfer-Encoding", b"chunked");
+    } else if let (Some(total), false) = (sized, no_body) {
+        put("Content-Length", total.to_string().as_bytes());
     } else if !no_body {
         put("Content-Length", resp.body.len().to_string().as_bytes());
     }
@@ -667,18 +679,24 @@ pub fn write_response<W: Write>(
             head.extend_from_slice(&resp.body[..(*n).min(resp.body.len())]);
             w.write_all(&head)?;
         }
-        Mode::Stream { total, sent } => {
+        Mode::Stream { total, sent, sized } => {
             w.write_all(&head)?;
             let mut left = *total;
             while left > 0 && !resp.body.is_empty() {
                 let n = (resp.body.len() as u64).min(left) as usize;
-                w.write_all(format!("{n:x}\r\n").as_bytes())?;
+                if !sized {
+                    w.write_all(format!("{n:x}\r\n").as_bytes())?;
+                }
                 w.write_all(&resp.body[..n])?;
-                w.write_all(b"\r\n")?;
+                if !sized {
+                    w.write_all(b"\r\n")?;
+                }
                 sent.fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
                 left -= n as u64;
             }
-            w.write_all(b"0\r\n\r\n")?;
+            if !sized {
+                w.write_all(b"0\r\n\r\n")?;
+            }
         }
         Mode::SlowBody(d) => {
             w.write_all(&head)?;

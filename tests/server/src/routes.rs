@@ -208,7 +208,8 @@ fn scoped(server: &Server, scope_name: &str, sub: &str, req: &Request) -> Respon
         ["whoami"] => whoami(req, &q),
         ["stream"] => {
             // A hostile body: `mb` MB (default 50) of an error envelope that
-            // never closes, chunked, with status `status` (default 400).
+            // never closes, chunked (`length=1`: with its Content-Length),
+            // with status `status` (default 400).
             let code = q.get("status").and_then(parse_status).unwrap_or(400);
             let mb = q.num::<u64>("mb").unwrap_or(50).min(2_000);
             let mut chunk = br#"{"error":""#.to_vec();
@@ -219,8 +220,39 @@ fn scoped(server: &Server, scope_name: &str, sub: &str, req: &Request) -> Respon
             r.mode = Mode::Stream {
                 total: mb << 20,
                 sent: lock(&scope).streamed.clone(),
+                sized: q.get("length") == Some("1"),
             };
             r
+        }
+        ["bomb"] => {
+            // A gzip bomb: `Content-Encoding: gzip`, about 300 KB on the
+            // wire that inflate to a 300 MB JSON envelope (whose `error` is
+            // all `a`s), with status `status` (default 400). Made once.
+            let code = q.get("status").and_then(parse_status).unwrap_or(400);
+            Response::new(code)
+                .header("Content-Type", "application/json")
+                .header("Content-Encoding", "gzip")
+                .body(gzip_bomb().to_vec())
+        }
+        ["longpages"] => {
+            // Endless-looking pagination with fat cursors: page `i` of `n`
+            // (default 300), each `meta.next` carrying `kb` KB (default 300)
+            // of cursor, for the client's memory bound on page URLs.
+            let i = q.num::<u64>("i").unwrap_or(0);
+            let n = q.num::<u64>("n").unwrap_or(300).min(2_000);
+            let kb = q.num::<usize>("kb").unwrap_or(300).min(2_000);
+            let next = (i + 1 < n).then(|| {
+                let pad: String =
+                    std::iter::repeat_n((b'a' + (i % 26) as u8) as char, kb * 1024).collect();
+                format!(
+                    "/s/{scope_name}/longpages?i={}&n={n}&kb={kb}&pad={pad}",
+                    i + 1
+                )
+            });
+            Response::json(
+                200,
+                &json!({ "data": [{ "id": i }], "meta": { "next": next } }),
+            )
         }
         ["vary"] => {
             // A representation per Accept-Language, ETag'd: `Vary` says so.
@@ -274,6 +306,22 @@ fn sleep_param(q: &Query, key: &str) -> Duration {
 /// gets a 304; with `lax304=1` *any* `If-None-Match` does (a server whose
 /// tags do not depend on the caller), so a client that sent one identity's
 /// tag for another would be handed the wrong body.
+/// `{"error":"aaa…"}` of 300 MB, gzipped (about 300 KB), made on first use.
+fn gzip_bomb() -> &'static [u8] {
+    static BOMB: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    BOMB.get_or_init(|| {
+        use std::io::Write;
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        let chunk = [b'a'; 1 << 16];
+        let _ = gz.write_all(br#"{"error":""#);
+        for _ in 0..(300 << 20) / chunk.len() {
+            let _ = gz.write_all(&chunk);
+        }
+        let _ = gz.write_all(br#""}"#);
+        gz.finish().unwrap_or_default()
+    })
+}
+
 fn whoami(req: &Request, q: &Query) -> Response {
     let ident = format!(
         "{}\n{}",
