@@ -223,6 +223,17 @@ export interface ClientOptions {
    * ```
    */
   allowInsecureToken?: boolean | undefined;
+  /**
+   * The most bytes a 2xx body may have. Past it the call rejects with a
+   * `DecodeError` and the body is not read further (a `Content-Length` over
+   * it is refused unread). Default: no bound but the browser's largest string.
+   *
+   * @example
+   * ```ts
+   * new Client({ baseUrl: "https://api.example.com/v1", maxBodyBytes: 5_000_000 });
+   * ```
+   */
+  maxBodyBytes?: number | undefined;
 }
 
 /** Per-request cache behaviour, after the Fetch `RequestCache` names. */
