@@ -197,6 +197,15 @@ impl<V> Cache<V> {
         self.drop_where(|s| s.path == target || parent == Some(s.path.as_str()))
     }
 
+    /// [`Cache::invalidate`] from another tab's note ([`crate::tabs`]):
+    /// the same entries, named by [`path_digests`] of the written URL.
+    pub fn invalidate_digests(&mut self, path: u64, parent: Option<u64>) -> usize {
+        self.drop_where(|s| {
+            let d = digest(PATH_DOMAIN, &s.path);
+            d == path || Some(d) == parent
+        })
+    }
+
     /// Drop the entries `hit` picks, keeping the others' order; how many.
     fn drop_where(&mut self, hit: impl Fn(&Slot<V>) -> bool) -> usize {
         let before = self.slots.len();
@@ -361,7 +370,7 @@ pub(crate) fn digest(domain: &str, token: &str) -> u64 {
 }
 
 /// Append `v` as 16 lowercase hex digits.
-fn push_hex(out: &mut String, v: u64) {
+pub(crate) fn push_hex(out: &mut String, v: u64) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     for shift in (0..16).rev() {
         out.push(char::from(HEX[((v >> (shift * 4)) & 0xf) as usize]));
@@ -376,6 +385,26 @@ fn strip_fragment(url: &str) -> &str {
 /// A query parameter's name: the part before the first `=`.
 fn param_name(param: &str) -> &str {
     text::before(param, b"=")
+}
+
+const PATH_DOMAIN: &str = "projekt-client/path";
+
+/// Digests of the two paths a successful write of `url` invalidates
+/// ([`Cache::invalidate`]): the written path and its collection. What
+/// crosses between tabs and names persisted entries, instead of the paths.
+pub fn path_digests(url: &str) -> (u64, Option<u64>) {
+    let target = path_of(url);
+    let parent = parent_path(&target).map(|p| digest(PATH_DOMAIN, p));
+    (digest(PATH_DOMAIN, &target), parent)
+}
+
+/// A persisted entry's name within its scope: a digest of its cache key
+/// (16 hex digits), so no URL is written to disk as a key.
+pub fn key_digest(url: &str) -> String {
+    let key = cache_key(url);
+    let mut out = String::with_capacity(16);
+    push_hex(&mut out, digest("projekt-client/key", &key));
+    out
 }
 
 /// The comparable path of a URL or cache key: no fragment, no query, no
@@ -711,6 +740,35 @@ mod tests {
             );
         }
         check(&c);
+    }
+
+    #[test]
+    fn invalidating_by_digests_drops_what_invalidating_by_url_does() {
+        for url in [
+            "/v1/issues/7?x=1",
+            "/v1/issues",
+            "https://api.test/v1/issues/7/",
+            "/",
+        ] {
+            let mut by_url = Cache::new(CacheOptions::default());
+            fill(&mut by_url, &["p1", "p2"]);
+            let mut by_digest = by_url.clone();
+            let (path, parent) = path_digests(url);
+            assert_eq!(
+                by_url.invalidate(url),
+                by_digest.invalidate_digests(path, parent),
+                "{url}"
+            );
+            for p in ["p1", "p2"] {
+                assert_eq!(
+                    remaining(&mut by_url, p),
+                    remaining(&mut by_digest, p),
+                    "{url}"
+                );
+            }
+        }
+        assert_eq!(key_digest("/v1/a?b=1&a=2"), key_digest("/v1/a?a=2&b=1#f"));
+        assert_ne!(key_digest("/v1/a"), key_digest("/v1/b"));
     }
 
     #[test]

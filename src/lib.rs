@@ -99,6 +99,8 @@ pub mod retry;
 pub mod scope;
 #[doc(hidden)]
 pub mod status;
+#[doc(hidden)]
+pub mod tabs;
 mod text;
 
 #[cfg(target_arch = "wasm32")]

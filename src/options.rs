@@ -16,10 +16,14 @@ use core::time::Duration;
 pub struct RetryInfo {
     /// The number of the attempt about to be made (2 for the first retry).
     pub attempt: u32,
-    /// How long the client waits first.
+    /// How long the client waits first. For `offline`: the most it waits
+    /// for the network (what is left of `total_timeout`), `Duration::MAX`
+    /// when nothing bounds it.
     pub delay: Duration,
     /// The failed attempt's kind: `rate_limited`, `server`, `unavailable`,
-    /// `network` or `timeout`.
+    /// `network`, `timeout`, or `offline` (no network and the browser says
+    /// it is offline: the client waits for the `online` event, and no retry
+    /// is spent).
     pub reason: &'static str,
     /// Its status, 0 when no response came.
     pub status: u16,
@@ -78,6 +82,14 @@ pub struct ClientOptions {
     /// (a declared `Content-Length` over it is refused unread). `None` (the
     /// default): no bound but the browser's largest string.
     pub max_body_bytes: Option<u64>,
+    /// Share the rate-limit gate and write invalidations with clients of
+    /// the same API and identity in other tabs and workers (and this page),
+    /// over a `BroadcastChannel` (no token, URL or body crosses). Default on.
+    pub cross_tab: bool,
+    /// Keep the ETag cache's entries in IndexedDB too, so a reload
+    /// revalidates them (`If-None-Match`) instead of fetching them whole.
+    /// Off by default; a failing IndexedDB leaves the memory cache alone.
+    pub persist_cache: bool,
 }
 
 impl core::fmt::Debug for ClientOptions {
@@ -94,6 +106,8 @@ impl core::fmt::Debug for ClientOptions {
             .field("on_unauthorized", &self.on_unauthorized.is_some())
             .field("allow_insecure_token", &self.allow_insecure_token)
             .field("max_body_bytes", &self.max_body_bytes)
+            .field("cross_tab", &self.cross_tab)
+            .field("persist_cache", &self.persist_cache)
             .finish()
     }
 }
@@ -113,6 +127,8 @@ impl ClientOptions {
             on_unauthorized: None,
             allow_insecure_token: false,
             max_body_bytes: None,
+            cross_tab: true,
+            persist_cache: false,
         }
     }
 

@@ -59,6 +59,7 @@ impl Gate {
     /// and nothing ever opens the gate early: responses to requests sent
     /// before the block can arrive after it, so "remaining > 0" is not news.
     /// A non-finite `now_ms` is ignored, as there is nothing to anchor to.
+    /// Returns whether the block grew (what other tabs are told).
     pub fn observe(
         &mut self,
         status: u16,
@@ -66,9 +67,9 @@ impl Gate {
         headers: &RetryHeaders,
         now_ms: f64,
         max_ms: f64,
-    ) {
+    ) -> bool {
         if !now_ms.is_finite() {
-            return;
+            return false;
         }
         let cap = if max_ms.is_nan() || max_ms <= 0.0 {
             0.0
@@ -82,16 +83,25 @@ impl Gate {
         } else {
             None
         };
-        let Some(wait) = wait else { return };
-        let wait = crate::num::ceil(wait).min(cap);
-        if wait.is_nan() || wait <= 0.0 {
-            return;
+        let Some(wait) = wait else { return false };
+        self.hold(now_ms, wait, cap)
+    }
+
+    /// Blocks new requests for `wait_ms` from `now_ms` (rounded up, capped
+    /// at `cap_ms`), unless a later block stands: what a 429 does, and what
+    /// another tab's note of one does. Returns whether the block grew.
+    pub fn hold(&mut self, now_ms: f64, wait_ms: f64, cap_ms: f64) -> bool {
+        let wait = crate::num::ceil(wait_ms).min(cap_ms);
+        if !now_ms.is_finite() || wait.is_nan() || wait <= 0.0 {
+            return false;
         }
         let until = now_ms + wait;
         if until.is_finite() && until > self.blocked_until_ms {
             self.blocked_until_ms = until;
             self.block_len_ms = wait;
+            return true;
         }
+        false
     }
 
     /// How long a new request must wait before being sent, in ms: 0 when the

@@ -65,6 +65,8 @@ fuzz_target!(|data: &[u8]| {
         }),
         refresh: true,
         max_body_bytes: (data.first().copied().unwrap_or(0) & 2 == 2).then_some(100.0),
+        cross_tab: data.first().copied().unwrap_or(0) & 4 == 4,
+        persist: data.first().copied().unwrap_or(0) & 8 == 8,
     };
     let mut e: Engine<u32> = Engine::new(cfg).unwrap();
     let mut ids: Vec<u32> = Vec::new();
@@ -98,7 +100,9 @@ fuzz_target!(|data: &[u8]| {
             }
             2..=9 => {
                 let Some(id) = id else { continue };
-                let v = |k: u8| Some(HEADER_VALUES[(arg.wrapping_add(k)) as usize % HEADER_VALUES.len()]);
+                let v = |k: u8| {
+                    Some(HEADER_VALUES[(arg.wrapping_add(k)) as usize % HEADER_VALUES.len()])
+                };
                 let ev = match op % 16 {
                     2 | 3 => Event::Response(Head {
                         status: STATUSES[arg as usize % STATUSES.len()],
@@ -107,17 +111,33 @@ fuzz_target!(|data: &[u8]| {
                         remaining: if arg & 4 == 0 { v(1) } else { None },
                         reset: if arg & 8 == 0 { v(2) } else { None },
                         retry_after: if arg & 16 == 0 { v(3) } else { None },
-                        envelope: (arg & 32 == 0).then_some(r#"{"error":"x pjk_live_fuzz","errors":{"a":["b"]}}"#),
+                        envelope: (arg & 32 == 0)
+                            .then_some(r#"{"error":"x pjk_live_fuzz","errors":{"a":["b"]}}"#),
                         ..Head::default()
                     }),
-                    4 => Event::Failed(if arg & 1 == 0 { Failure::Network } else { Failure::Timeout }),
+                    4 => Event::Failed(if arg & 1 == 0 {
+                        Failure::Network
+                    } else {
+                        Failure::Timeout
+                    }),
                     5 => Event::Body {
                         keep: (arg & 1 == 0).then_some(u32::from(arg)),
                         size: arg as usize,
                     },
-                    6 => Event::BodyFailed([BodyFailure::Decode, BodyFailure::Timeout, BodyFailure::Network][arg as usize % 3]),
+                    6 => Event::BodyFailed(
+                        [
+                            BodyFailure::Decode,
+                            BodyFailure::Timeout,
+                            BodyFailure::Network,
+                        ][arg as usize % 3],
+                    ),
                     7 => Event::Waited,
                     8 => Event::Refreshed((arg & 1 == 0).then_some("pjk_live_fuzz2")),
+                    _ if arg & 3 == 1 => Event::Offline,
+                    _ if arg & 3 == 2 => Event::Loaded(
+                        (arg & 4 == 0)
+                            .then(|| ("\"p\"".to_string(), u32::from(arg), arg as usize % 80)),
+                    ),
                     _ => Event::Envelope("{\"error\":\"nope\"}"),
                 };
                 let a = e.on(id, ev, now, random);
@@ -140,15 +160,49 @@ fuzz_target!(|data: &[u8]| {
                 }
             }
             13 => {
-                let _ = e.set_token(if arg & 1 == 0 { Some("pjk_live_other") } else { None });
+                let _ = e.set_token(if arg & 1 == 0 {
+                    Some("pjk_live_other")
+                } else {
+                    None
+                });
+            }
+            14 if arg & 1 == 1 => {
+                // A note from another tab: one this client could have told, or garbage.
+                let m = match arg % 4 {
+                    1 => projekt_client::tabs::encode(
+                        e.scope(),
+                        &projekt_client::tabs::Note::Hold(f64::from(arg) * 40.0),
+                    ),
+                    3 => projekt_client::tabs::encode(
+                        e.scope(),
+                        &projekt_client::tabs::Note::Drop(u64::from(arg), None),
+                    ),
+                    _ => {
+                        String::from_utf8_lossy(&data[..data.len().min(arg as usize)]).into_owned()
+                    }
+                };
+                e.hear(&m, now);
             }
             14 => e.clear_cache(),
             _ => {
-                let _ = e.set_org_id((arg & 1 == 0).then_some("6f1c1c3e-2a4b-4c5d-8e9f-0a1b2c3d4e5f"));
+                let _ =
+                    e.set_org_id((arg & 1 == 0).then_some("6f1c1c3e-2a4b-4c5d-8e9f-0a1b2c3d4e5f"));
             }
         }
         assert!(e.cache_len() <= 3 && e.cache_bytes() <= 64, "step {n}");
-        assert_eq!(e.calls(), ids.len(), "step {n}: the engine and the driver disagree on the calls in flight");
+        for x in e.take_effects() {
+            if let projekt_client::engine::Effect::Persist(p) = x {
+                assert!(
+                    p.size <= p.max_bytes && p.max_entries == 3,
+                    "step {n}: {p:?}"
+                );
+            }
+        }
+        assert_eq!(
+            e.calls(),
+            ids.len(),
+            "step {n}: the engine and the driver disagree on the calls in flight"
+        );
     }
     for id in ids {
         e.cancel(id);

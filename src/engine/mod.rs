@@ -35,6 +35,8 @@ use crate::status::Kind;
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests;
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests_citizen;
 
 /// Error bodies larger than this are not read (an envelope is small).
 pub const MAX_ERROR_BODY: usize = 1 << 20;
@@ -102,6 +104,66 @@ pub struct Config {
     /// The most bytes a 2xx body may have (`maxBodyBytes`); `None`: no bound
     /// but the browser's own (a string of ~512 MiB in Chromium).
     pub max_body_bytes: Option<f64>,
+    /// Tell clients of the same scope in other tabs about rate-limit holds
+    /// and successful writes, and heed theirs ([`Engine::hear`]): `crossTab`.
+    pub cross_tab: bool,
+    /// Keep stored entries in a persisted cache too ([`Effect::Persist`],
+    /// [`Action::Load`]): `cache: { persist: true }`.
+    pub persist: bool,
+}
+
+/// Something the executor does on the side, with no event to report:
+/// drained with [`Engine::take_effects`] after each step.
+#[derive(Clone, Debug)]
+pub enum Effect<B> {
+    /// Post this message on the [`crate::tabs::CHANNEL`] channel.
+    Tell(String),
+    /// Keep this entry in the persisted cache too.
+    Persist(Persisted<B>),
+    /// Drop persisted entries.
+    Forget(Forget),
+}
+
+/// An entry to persist: where it goes, what it is, and the bounds the
+/// persisted store keeps (evicting its least recently stored entries).
+#[derive(Clone, Debug)]
+pub struct Persisted<B> {
+    /// The identity's scope ([`crate::tabs::scope`]).
+    pub scope: String,
+    /// The API's digest (what [`Forget::Base`] names).
+    pub base: String,
+    /// The entry's name ([`crate::cache::key_digest`]).
+    pub key: String,
+    /// Its path's digest (what [`Forget::Paths`] names).
+    pub path: String,
+    /// `ETag`.
+    pub etag: String,
+    /// The stored form.
+    pub entry: B,
+    /// Its size, as the memory cache counts it.
+    pub size: usize,
+    /// `maxEntries` for the scope.
+    pub max_entries: usize,
+    /// `maxBytes` for the scope.
+    pub max_bytes: usize,
+}
+
+/// Which persisted entries to drop.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Forget {
+    /// One entry (`no-store`, a response that may not be stored).
+    Key {
+        /// The scope.
+        scope: String,
+        /// The entry.
+        key: String,
+    },
+    /// Every entry of an identity (a 401 for it).
+    Scope(String),
+    /// Every entry of the API, all identities (`clearCache()`).
+    Base(String),
+    /// In every scope, the entries of these paths (a successful write).
+    Paths(String, Option<String>),
 }
 
 /// What a call is, as the caller asked for it.
@@ -245,6 +307,23 @@ pub enum Action<B> {
         /// The refresh's id.
         id: u32,
     },
+    /// Wait until the browser is back online (or `ms`, when the deadline
+    /// bounds it; abortable), then report [`Event::Waited`]: a network
+    /// failure while offline spends no retry. Tell `onRetry` first.
+    WaitOnline {
+        /// The most to wait (what is left of `totalTimeoutMs`); `None`: no bound.
+        ms: Option<f64>,
+        /// The retry it is for (`reason: "offline"`).
+        retry: RetryInfo,
+    },
+    /// Look up entry `key` of `scope` in the persisted cache and report
+    /// [`Event::Loaded`] (`None` when absent or unreadable).
+    Load {
+        /// The identity's scope.
+        scope: String,
+        /// The entry ([`crate::cache::key_digest`]).
+        key: String,
+    },
     /// Settle the call.
     Done(Outcome<B>),
 }
@@ -316,12 +395,18 @@ pub enum Event<'a, B> {
     Refreshed(Option<&'a str>),
     /// The caller's signal aborted the call.
     Aborted,
+    /// No response, and the browser says it is offline (`navigator.onLine`).
+    Offline,
+    /// What the persisted cache held (after [`Action::Load`]): `ETag`, the
+    /// stored form and its size.
+    Loaded(Option<(String, B, usize)>),
 }
 
 /// The stage a call is at: the event it waits for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Stage {
     Gate,
+    Load,
     Fetching,
     Body,
     Error,
@@ -376,6 +461,12 @@ struct Call<B> {
     failing: Failing,
 }
 
+/// Whether the call goes as the client's own identity (no `Authorization`
+/// or `X-Org-Id` of the caller's): only then is what it learns the scope's.
+fn own_identity<B>(call: &Call<B>) -> bool {
+    !call.user_auth && !call.user_org
+}
+
 /// One refresh in flight: its id and the calls awaiting it.
 #[derive(Clone, Debug)]
 struct Refresh {
@@ -396,6 +487,14 @@ pub struct Engine<B> {
     retry: RetryOptions,
     refresh_enabled: bool,
     max_body_bytes: Option<f64>,
+    cross_tab: bool,
+    persist: bool,
+    /// The identity's scope ([`crate::tabs::scope`]): whose notes are heard
+    /// and whose persisted entries are read.
+    scope: String,
+    /// Digests of the persisted entries looked up already (bounded).
+    looked: Vec<u64>,
+    effects: Vec<Effect<B>>,
     cache: Option<Cache<B>>,
     gate: Gate,
     /// Writes in flight: (call, path). A GET of what they affect skips the cache.
@@ -443,6 +542,11 @@ impl<B: Clone> Engine<B> {
             retry: cfg.retry,
             refresh_enabled: cfg.refresh,
             max_body_bytes: cfg.max_body_bytes.filter(|n| *n >= 0.0),
+            cross_tab: cfg.cross_tab,
+            persist: cfg.persist && cfg.cache.is_some(),
+            scope: String::new(),
+            looked: Vec::new(),
+            effects: Vec::new(),
             cache: cfg.cache.map(Cache::new),
             gate: Gate::new(),
             writes: Vec::new(),
@@ -469,6 +573,7 @@ impl<B: Clone> Engine<B> {
         }
         self.token = token.map(str::to_owned);
         self.partition = partition_key(self.token.as_deref(), self.org_id.as_deref());
+        self.scope = crate::tabs::scope(self.base.as_str(), &self.partition);
         Ok(())
     }
 
@@ -479,6 +584,7 @@ impl<B: Clone> Engine<B> {
         }
         self.org_id = org_id.map(str::to_owned);
         self.partition = partition_key(self.token.as_deref(), self.org_id.as_deref());
+        self.scope = crate::tabs::scope(self.base.as_str(), &self.partition);
         Ok(())
     }
 
@@ -499,10 +605,70 @@ impl<B: Clone> Engine<B> {
         Ok(crate::request::append_query(&joined, query))
     }
 
-    /// Empties the cache.
+    /// Empties the cache (and the API's persisted entries, every identity's).
     pub fn clear_cache(&mut self) {
         if let Some(c) = self.cache.as_mut() {
             c.clear();
+        }
+        if self.persist {
+            self.looked.clear();
+            self.effects
+                .push(Effect::Forget(Forget::Base(self.base_id())));
+        }
+    }
+
+    /// The API's digest, naming its persisted entries.
+    fn base_id(&self) -> String {
+        let mut out = String::with_capacity(16);
+        crate::cache::push_hex(
+            &mut out,
+            crate::cache::digest("projekt-client/base", self.base.as_str()),
+        );
+        out
+    }
+
+    /// The identity's scope: whose notes this client heeds ([`crate::tabs`]).
+    pub fn scope(&self) -> &str {
+        &self.scope
+    }
+
+    /// What the executor is to do on the side since the last call (posting
+    /// notes to other tabs, persisting entries); empty for a client without
+    /// `crossTab` or `persist`.
+    pub fn take_effects(&mut self) -> Vec<Effect<B>> {
+        core::mem::take(&mut self.effects)
+    }
+
+    /// Whether there are effects to take.
+    pub fn has_effects(&self) -> bool {
+        !self.effects.is_empty()
+    }
+
+    /// A message from the `crossTab` channel: heeded when it is a
+    /// well-formed note of this client's scope (a hold for the gate, or a
+    /// write's paths to drop), ignored otherwise. Returns whether heeded.
+    pub fn hear(&mut self, message: &str, now: f64) -> bool {
+        if !self.cross_tab {
+            return false;
+        }
+        match crate::tabs::decode(message, &self.scope) {
+            Some(crate::tabs::Note::Hold(ms)) => {
+                // The same rule as for this client's own 429s: only when
+                // retrying is on, never longer than a retry would sleep.
+                if self.retry.limit > 0 {
+                    self.gate.hold(now, ms, self.retry.max_delay_ms);
+                }
+                true
+            }
+            Some(crate::tabs::Note::Drop(path, parent)) => {
+                if let Some(c) = self.cache.as_mut() {
+                    c.invalidate_digests(path, parent);
+                }
+                // A GET in flight may have raced that write: it does not store.
+                self.generation = self.generation.wrapping_add(1);
+                true
+            }
+            None => false,
         }
     }
 
@@ -623,6 +789,16 @@ impl<B: Clone> Engine<B> {
                 self.finish(call, Outcome::Failed(e))
             }
             (Stage::Gate, Event::Waited) => self.attempt(call, now),
+            (Stage::Load, Event::Loaded(found)) => {
+                if let (Some((etag, entry, size)), Some(c)) = (found, self.cache.as_mut()) {
+                    // (Stored under the identity the lookup was for.)
+                    if call.partition == self.partition {
+                        c.put(&call.partition, &call.key, &etag, entry, size);
+                    }
+                }
+                self.attempt(call, now)
+            }
+            (Stage::Fetching, Event::Offline) => self.offline(call, now, random),
             (Stage::Retry, Event::Waited) => self.attempt(call, now),
             (Stage::Fetching, Event::Response(head)) => self.response(call, &head, now, random),
             (Stage::Fetching, Event::Failed(f)) => self.failed(call, f, now, random),
@@ -707,6 +883,21 @@ impl<B: Clone> Engine<B> {
                     .get(&call.partition, &call.key)
                     .map(|e| (e.etag.clone(), e.body.clone()));
             }
+            if call.stored.is_none() && self.persist {
+                // Not in memory: the persisted cache may have it (from
+                // before a reload), asked once per entry and identity.
+                let key = crate::cache::key_digest(&call.key);
+                let d = crate::cache::digest(&self.scope, &key);
+                if !self.looked.contains(&d) {
+                    if self.looked.len() >= 4096 {
+                        self.looked.clear();
+                    }
+                    self.looked.push(d);
+                    call.stage = Stage::Load;
+                    let scope = self.scope.clone();
+                    return self.hold(call, Action::Load { scope, key });
+                }
+            }
         }
         if call.mode == CacheMode::ForceCache {
             if let Some((etag, entry)) = call.stored.clone() {
@@ -785,13 +976,18 @@ impl<B: Clone> Engine<B> {
         if self.retry.limit > 0 && (status == 429 || head.remaining.is_some()) {
             let requested = retry::requested_wait_ms(&headers, now);
             if requested.is_some_and(|w| w <= self.retry.max_delay_ms) {
-                self.gate.observe(
+                let grew = self.gate.observe(
                     status,
                     head.remaining,
                     &headers,
                     now,
                     self.retry.max_delay_ms,
                 );
+                if grew && self.cross_tab && own_identity(&call) {
+                    let note = crate::tabs::Note::Hold(self.gate.wait_ms(now));
+                    self.effects
+                        .push(Effect::Tell(crate::tabs::encode(&self.scope, &note)));
+                }
             }
         }
         if (200..300).contains(&status) {
@@ -880,6 +1076,11 @@ impl<B: Clone> Engine<B> {
             if let Some(c) = self.cache.as_mut() {
                 c.drop_partition(&p);
             }
+            if self.persist {
+                self.looked.clear();
+                self.effects
+                    .push(Effect::Forget(Forget::Scope(self.scope.clone())));
+            }
             if !call.refreshed && self.refresh_enabled {
                 call.refreshed = true;
                 let action = match self.refresh.as_mut() {
@@ -964,6 +1165,27 @@ impl<B: Clone> Engine<B> {
         self.finish(call, Outcome::Failed(e))
     }
 
+    /// A network failure while the browser is offline: a call that would be
+    /// retried after a network failure waits for the network instead, and
+    /// the attempt, which never left the machine, is not counted (no retry
+    /// is spent). Bounded by the deadline; abortable by the executor.
+    fn offline(&mut self, mut call: Call<B>, now: f64, random: f64) -> Action<B> {
+        if self.retry.limit == 0
+            || !retry::retryable(&call.method, call.idempotency_key, Failure::Network)
+        {
+            return self.failed(call, Failure::Network, now, random);
+        }
+        call.attempts = call.attempts.saturating_sub(1);
+        let ms = call.deadline.map(|d| (d - now).max(0.0));
+        let info = RetryInfo {
+            attempt: call.attempts + 1,
+            reason: "offline",
+            status: 0,
+        };
+        call.stage = Stage::Retry;
+        self.hold(call, Action::WaitOnline { ms, retry: info })
+    }
+
     /// Waits `delay_ms` before the next attempt, unless the deadline comes first.
     fn retry(
         &mut self,
@@ -997,16 +1219,52 @@ impl<B: Clone> Engine<B> {
         let (status, etag, storable) = call.reading.clone().unwrap_or((200, None, false));
         if call.caching {
             let same = call.generation == self.generation;
+            let base = if self.persist {
+                self.base_id()
+            } else {
+                String::new()
+            };
             if let Some(cache) = self.cache.as_mut() {
-                match (&etag, keep) {
+                let kept = match (&etag, keep) {
                     (Some(tag), Some(entry)) if storable && same => {
-                        if !cache.put(&call.partition, &call.key, tag, entry, size) {
+                        let persisted = self.persist.then(|| entry.clone());
+                        if cache.put(&call.partition, &call.key, tag, entry, size) {
+                            persisted.map(|e| (tag.clone(), e))
+                        } else {
                             cache.remove(&call.partition, &call.key);
+                            None
                         }
                     }
                     _ => {
                         cache.remove(&call.partition, &call.key);
+                        None
                     }
+                };
+                if self.persist && call.partition == self.partition {
+                    let key = crate::cache::key_digest(&call.key);
+                    let scope = self.scope.clone();
+                    self.effects.push(match kept {
+                        Some((etag, entry)) => {
+                            let opts = cache.options();
+                            let mut path = String::with_capacity(16);
+                            crate::cache::push_hex(
+                                &mut path,
+                                crate::cache::path_digests(&call.key).0,
+                            );
+                            Effect::Persist(Persisted {
+                                base,
+                                scope,
+                                key,
+                                path,
+                                etag,
+                                entry,
+                                size,
+                                max_entries: opts.max_entries,
+                                max_bytes: opts.max_bytes,
+                            })
+                        }
+                        None => Effect::Forget(Forget::Key { scope, key }),
+                    });
                 }
             }
         }
@@ -1077,6 +1335,23 @@ impl<B: Clone> Engine<B> {
             if invalidate {
                 if let Some(c) = self.cache.as_mut() {
                     c.invalidate(&call.url);
+                }
+                if self.cross_tab || self.persist {
+                    let (path, parent) = crate::cache::path_digests(&call.url);
+                    if self.cross_tab {
+                        let note = crate::tabs::Note::Drop(path, parent);
+                        self.effects
+                            .push(Effect::Tell(crate::tabs::encode(&self.scope, &note)));
+                    }
+                    if self.persist {
+                        let hex = |d: u64| {
+                            let mut h = String::with_capacity(16);
+                            crate::cache::push_hex(&mut h, d);
+                            h
+                        };
+                        self.effects
+                            .push(Effect::Forget(Forget::Paths(hex(path), parent.map(hex))));
+                    }
                 }
             }
         }

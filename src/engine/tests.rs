@@ -23,6 +23,8 @@ fn config() -> Config {
         cache: Some(CacheOptions::default()),
         refresh: false,
         max_body_bytes: None,
+        cross_tab: false,
+        persist: false,
     }
 }
 

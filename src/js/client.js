@@ -23,6 +23,11 @@ import {
   __redactedHeaders as redactedHeaders,
   isProjektError,
 } from "./runtime.js";
+import { __tabsJoin as tabsJoin, __tabsTell as tabsTell, __isOffline as isOffline, __waitOnline as waitOnline } from "./citizen.js";
+
+/** The persisted cache's module (src/js/persist.js), loaded on first use only. */
+let persisting;
+const persistence = () => (persisting ??= import("./persist.js"));
 
 /**
  * Error bodies larger than this are not parsed (an envelope is small): by
@@ -62,6 +67,11 @@ const JOIN = 6;
 const FRESH = 7;
 const CACHED = 8;
 const FAILED = 9;
+const WAIT_ONLINE = 10;
+const LOAD = 11;
+/** The engine's effect codes (src/web/engine.rs). */
+const TELL = 0;
+const PERSIST = 1;
 
 /**
  * A URL as the client reports it (`onRetry`, pages): any token in it
@@ -144,14 +154,18 @@ function retryOptions(v) {
 
 /** `cache`: `[maxEntries, maxBytes]`, `maxEntries` -1 for off. */
 function cacheOptions(v) {
-  const c = [500, 8e6];
+  const c = [500, 8e6, false];
   if (absent(v) || v === true) return c;
-  if (v === false) return [-1, 0];
-  if (!isObject(v)) throw typeError("cache must be false or { maxEntries, maxBytes }");
-  const entries = optNumber(v, "maxEntries");
+  if (v === false) return [-1, 0, false];
+  if (!isObject(v)) throw typeError("cache must be false or { maxEntries, maxBytes, persist }");
+  const entries = optNumber(v, "maxEntries", "entries");
   if (entries !== undefined) c[0] = Math.min(entries, 1e9);
-  const bytes = optNumber(v, "maxBytes");
+  const bytes = optNumber(v, "maxBytes", "bytes");
   if (bytes !== undefined) c[1] = Math.min(bytes, 1e15);
+  const persist = get(v, "persist");
+  if (!absent(persist) && typeof persist !== "boolean") throw typeError("cache.persist must be a boolean");
+  // Where there is no IndexedDB there is nothing to persist to.
+  c[2] = persist === true && typeof indexedDB === "object" && indexedDB !== null;
   return c;
 }
 
@@ -268,6 +282,10 @@ export class Client {
   #inflight = new Map();
   /** The last refresh asked for: `{ id, promise }`. */
   #refresh = null;
+  /** Where the engine leaves its effects (notes to tell, entries to persist). */
+  #fx = [];
+  /** This client's membership of the `crossTab` channel (citizen.js). */
+  #tab;
 
   /**
    * `new Client({ baseUrl, token, orgId, timeoutMs, totalTimeoutMs, retry, cache, onRetry, onUnauthorized, allowInsecureToken, maxBodyBytes })`.
@@ -288,7 +306,9 @@ export class Client {
     const timeout = optNumber(options, "timeoutMs");
     const total = optNumber(options, "totalTimeoutMs");
     const [limit, base, max] = retryOptions(get(options, "retry"));
-    const [entries, bytes] = cacheOptions(get(options, "cache"));
+    const [entries, bytes, persist] = cacheOptions(get(options, "cache"));
+    const crossTab = get(options, "crossTab");
+    if (!absent(crossTab) && typeof crossTab !== "boolean") throw typeError("crossTab must be a boolean");
     this.#onRetry = optFunction(options, "onRetry");
     this.#onUnauthorized = optFunction(options, "onUnauthorized");
     const insecure = Boolean(get(options, "allowInsecureToken"));
@@ -296,8 +316,16 @@ export class Client {
     this.#engine = new Engine(
       baseUrl, token, org, insecure, limit, base, max, entries, bytes,
       timeout === undefined ? 10000 : timeout, total === undefined ? 0 : total, this.#onUnauthorized !== undefined,
-      maxBody === undefined ? -1 : maxBody, this.#out,
+      maxBody === undefined ? -1 : maxBody, crossTab !== false && typeof BroadcastChannel === "function", persist,
+      this.#out, this.#fx,
     );
+    if (crossTab !== false) {
+      const engine = this.#engine;
+      // (Held weakly by the channel: a dropped client stops hearing.)
+      this.#tab = tabsJoin((message) => {
+        if (this.#engine === engine) engine.hear(message);
+      });
+    }
   }
 
   /** GET `path`; resolves the parsed JSON body (`undefined` when empty). */
@@ -460,6 +488,25 @@ export class Client {
   /** Empties the ETag cache. */
   clearCache() {
     this.#live().clearCache();
+    if (this.#fx.length) this.#effects();
+  }
+
+  /** Performs the effects the engine left in `#fx`. */
+  #effects() {
+    const fx = this.#fx.splice(0);
+    for (const x of fx) {
+      if (x[0] === TELL) {
+        if (this.#tab) tabsTell(this.#tab, x[2]);
+      } else if (x[0] === PERSIST) {
+        const [, , scope, base, key, path, etag, entry, size, maxEntries, maxBytes] = x;
+        persistence().then(
+          (m) => m.__persistPut(scope, base, key, path, etag, entry.text, entry.headers, size, maxEntries, maxBytes),
+          () => {},
+        );
+      } else {
+        persistence().then((m) => m.__persistForget(x[1], x[2], x[3]), () => {});
+      }
+    }
   }
 
   /** `{ entries, bytes }` held by the ETag cache now. */
@@ -618,6 +665,7 @@ export class Client {
     let errText;
     try {
       for (;;) {
+        if (this.#fx.length) this.#effects();
         switch (a[0]) {
           case FETCH: {
             res = undefined;
@@ -632,10 +680,28 @@ export class Client {
               [a, errText] = await this.#report(ctx, id, res, a[5] & 4);
             } else {
               ctx.cause = o.cause;
-              a = engine.failed(id, o.failure);
+              // Offline: the engine waits for the network instead of retrying.
+              a = o.failure === 0 && isOffline() ? engine.offline(id) : engine.failed(id, o.failure);
             }
             break;
           }
+          case LOAD: {
+            const r = await persistence().then((m) => m.__persistLoad(a[2], a[3]), () => undefined);
+            a = r === undefined
+              ? engine.loaded(id, undefined, undefined, 0)
+              : engine.loaded(id, { text: r.text, headers: r.headers }, r.etag, r.size);
+            break;
+          }
+          case WAIT_ONLINE:
+            this.#tellRetry(ctx, [a[0], a[1], a[2] ?? Infinity, a[3], a[4], a[5]]);
+            try {
+              await waitOnline(a[2], ctx.signal);
+              a = engine.waited(id);
+            } catch (reason) {
+              ctx.cause = reason;
+              a = engine.aborted(id);
+            }
+            break;
           case READ_BODY: {
             const r = await this.#readSuccess(ctx, res, a[2], a[3]);
             if (r.aborted) {

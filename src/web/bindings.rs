@@ -62,3 +62,51 @@ extern "C" {
     #[wasm_bindgen(js_name = __mergeHeaders)]
     pub fn merge_headers(stored: &web_sys::Headers, fresh: &web_sys::Headers) -> web_sys::Headers;
 }
+
+#[cfg(feature = "client")]
+#[wasm_bindgen(module = "/src/js/citizen.js")]
+extern "C" {
+    /// Joins the page's `crossTab` channel; the membership to keep.
+    #[wasm_bindgen(js_name = __tabsJoin)]
+    pub fn tabs_join(hear: &js_sys::Function) -> JsValue;
+
+    /// Tells a note to the other tabs and this page's other clients.
+    #[wasm_bindgen(js_name = __tabsTell)]
+    pub fn tabs_tell(member: &JsValue, message: &str);
+
+    /// Whether `navigator.onLine` is false.
+    #[wasm_bindgen(js_name = __isOffline)]
+    pub fn is_offline() -> bool;
+
+    /// Resolves once back online (or after `ms`); rejects when `signal` aborts.
+    #[wasm_bindgen(js_name = __waitOnline)]
+    pub fn wait_online(ms: Option<f64>, signal: Option<&AbortSignal>) -> Promise;
+}
+
+#[cfg(feature = "client")]
+#[wasm_bindgen(module = "/src/js/persist.js")]
+extern "C" {
+    /// A persisted entry: `{ etag, text, headers, size }` or `undefined`.
+    #[wasm_bindgen(js_name = __persistLoad)]
+    pub fn persist_load(scope: &str, key: &str) -> Promise;
+
+    /// Keeps an entry, within the scope's bounds.
+    #[wasm_bindgen(js_name = __persistPut)]
+    #[allow(clippy::too_many_arguments)]
+    pub fn persist_put(
+        scope: &str,
+        base: &str,
+        key: &str,
+        path: &str,
+        etag: &str,
+        text: &JsValue,
+        headers: &web_sys::Headers,
+        size: f64,
+        max_entries: f64,
+        max_bytes: f64,
+    ) -> Promise;
+
+    /// Drops persisted entries (kinds as in persist.js).
+    #[wasm_bindgen(js_name = __persistForget)]
+    pub fn persist_forget(kind: u32, a: &str, b: Option<String>) -> Promise;
+}

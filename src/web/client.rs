@@ -9,7 +9,8 @@
 //! call's write mark, refresh wait and shared GET.
 
 use crate::engine::{
-    self, Action, BodyFailure, CallId, Config, Engine, Event, Head, Header, Outcome, Start, Started,
+    self, Action, BodyFailure, CallId, Config, Effect, Engine, Event, Forget, Head, Header,
+    Outcome, Start, Started,
 };
 use crate::error::Error;
 use crate::request::{BaseUrl, ConfigError};
@@ -103,6 +104,9 @@ type TokenCell = Rc<RefCell<Shared<Option<String>>>>;
 /// A body's text and the headers it came with: what the cache keeps.
 type Entry = (JsValue, Headers);
 
+/// A `crossTab` membership and the callback it calls.
+type Membership = (JsValue, Closure<dyn Fn(JsValue)>);
+
 struct Inner {
     engine: RefCell<Engine<Entry>>,
     on_retry: Option<OnRetry>,
@@ -111,6 +115,56 @@ struct Inner {
     refresh: RefCell<Option<(u32, TokenCell)>>,
     /// GETs in flight, by call id, for the calls the engine joins to them.
     shared: RefCell<Vec<(CallId, Rc<RefCell<Slot>>)>>,
+    /// The `crossTab` membership (src/js/citizen.js) and the callback it
+    /// holds, which holds this client weakly.
+    tab: RefCell<Option<Membership>>,
+}
+
+impl Inner {
+    /// Performs what the engine asked for on the side: notes to tell,
+    /// entries to persist or forget.
+    fn effects(&self) {
+        let fx = {
+            let mut e = self.engine.borrow_mut();
+            if !e.has_effects() {
+                return;
+            }
+            e.take_effects()
+        };
+        for x in fx {
+            match x {
+                Effect::Tell(m) => {
+                    if let Some((member, _)) = &*self.tab.borrow() {
+                        bindings::tabs_tell(member, &m);
+                    }
+                }
+                Effect::Persist(p) => {
+                    let _ = bindings::persist_put(
+                        &p.scope,
+                        &p.base,
+                        &p.key,
+                        &p.path,
+                        &p.etag,
+                        &p.entry.0,
+                        &p.entry.1,
+                        p.size as f64,
+                        p.max_entries as f64,
+                        p.max_bytes as f64,
+                    );
+                }
+                Effect::Forget(f) => {
+                    let _ = match f {
+                        Forget::Key { scope, key } => {
+                            bindings::persist_forget(0, &scope, Some(key))
+                        }
+                        Forget::Scope(s) => bindings::persist_forget(1, &s, None),
+                        Forget::Base(b) => bindings::persist_forget(2, &b, None),
+                        Forget::Paths(a, b) => bindings::persist_forget(3, &a, b),
+                    };
+                }
+            }
+        }
+    }
 }
 
 /// The Projekt API client (Rust face). Cheap to clone: clones share the
@@ -192,16 +246,33 @@ impl Client {
             cache: opts.cache,
             refresh: opts.on_unauthorized.is_some(),
             max_body_bytes: opts.max_body_bytes.map(|n| n as f64),
+            cross_tab: opts.cross_tab && has_global("BroadcastChannel"),
+            persist: opts.persist_cache && has_global("indexedDB"),
         };
-        Ok(Client {
-            inner: Rc::new(Inner {
-                engine: RefCell::new(Engine::new(cfg)?),
-                on_retry: opts.on_retry,
-                on_unauthorized: opts.on_unauthorized,
-                refresh: RefCell::new(None),
-                shared: RefCell::new(Vec::new()),
-            }),
-        })
+        let inner = Rc::new(Inner {
+            engine: RefCell::new(Engine::new(cfg)?),
+            on_retry: opts.on_retry,
+            on_unauthorized: opts.on_unauthorized,
+            refresh: RefCell::new(None),
+            shared: RefCell::new(Vec::new()),
+            tab: RefCell::new(None),
+        });
+        if opts.cross_tab {
+            let weak = Rc::downgrade(&inner);
+            let hear = Closure::<dyn Fn(JsValue)>::new(move |message: JsValue| {
+                if let (Some(inner), Some(m)) = (weak.upgrade(), message.as_string()) {
+                    // (A call in progress holds the engine: the note is dropped.)
+                    if let Ok(mut e) = inner.engine.try_borrow_mut() {
+                        e.hear(&m, date_now());
+                    }
+                }
+            });
+            let member = bindings::tabs_join(hear.as_ref().unchecked_ref());
+            if !member.is_undefined() {
+                *inner.tab.borrow_mut() = Some((member, hear));
+            }
+        }
+        Ok(Client { inner })
     }
 
     /// Replaces the token (`None` removes it). A refused token keeps the old one.
@@ -217,6 +288,7 @@ impl Client {
     /// Empties the ETag cache.
     pub fn clear_cache(&self) {
         self.inner.engine.borrow_mut().clear_cache();
+        self.inner.effects();
     }
 
     /// Bytes held by the ETag cache (the stored bodies' JSON size).
@@ -386,10 +458,13 @@ impl Client {
     }
 
     fn on(&self, id: CallId, event: Event<'_, Entry>) -> Action<Entry> {
-        self.inner
+        let a = self
+            .inner
             .engine
             .borrow_mut()
-            .on(id, event, date_now(), math_random())
+            .on(id, event, date_now(), math_random());
+        self.inner.effects();
+        a
     }
 
     /// Performs the engine's actions for call `id` until it settles.
@@ -443,7 +518,12 @@ impl Client {
                         }
                         Attempt::Failed(failure, c) => {
                             cause = c;
-                            self.on(id, Event::Failed(failure))
+                            // Offline: the engine waits for the network instead of retrying.
+                            if failure == Failure::Network && bindings::is_offline() {
+                                self.on(id, Event::Offline)
+                            } else {
+                                self.on(id, Event::Failed(failure))
+                            }
                         }
                         Attempt::Response(r) => {
                             let a = self
@@ -504,6 +584,29 @@ impl Client {
                             self.on(id, Event::Aborted)
                         }
                     }
+                }
+                Action::WaitOnline { ms, retry } => {
+                    self.tell_retry(ctx, ms.unwrap_or(f64::INFINITY), &retry);
+                    match JsFuture::from(bindings::wait_online(ms, Some(&signal))).await {
+                        Ok(_) => self.on(id, Event::Waited),
+                        Err(reason) => {
+                            cause = reason;
+                            self.on(id, Event::Aborted)
+                        }
+                    }
+                }
+                Action::Load { scope, key } => {
+                    let found = JsFuture::from(bindings::persist_load(&scope, &key))
+                        .await
+                        .ok()
+                        .filter(|r| !r.is_undefined())
+                        .and_then(|r| {
+                            let etag = get(&r, "etag").as_string()?;
+                            let headers = get(&r, "headers").dyn_into::<Headers>().ok()?;
+                            let size = get(&r, "size").as_f64().unwrap_or(0.0);
+                            Some((etag, (get(&r, "text"), headers), size.max(0.0) as usize))
+                        });
+                    self.on(id, Event::Loaded(found))
                 }
                 Action::Refresh { id: rid } => {
                     // The refresh runs on its own task: the 401s that share it
@@ -737,13 +840,23 @@ impl Client {
         cb(&RetryInfo {
             attempt: r.attempt,
             // (`try_`: a delay is finite and capped, but no panic either way.)
-            delay: std::time::Duration::try_from_secs_f64(ms / 1000.0).unwrap_or_default(),
+            delay: if ms.is_infinite() {
+                std::time::Duration::MAX
+            } else {
+                std::time::Duration::try_from_secs_f64(ms / 1000.0).unwrap_or_default()
+            },
             reason: r.reason,
             status: r.status,
             method: ctx.method.clone(),
             url: crate::redact::redact_tokens(&ctx.url).into_owned(),
         });
     }
+}
+
+/// Whether the global object has `name` (`BroadcastChannel`, `indexedDB`).
+fn has_global(name: &str) -> bool {
+    js_sys::Reflect::has(&js_sys::global(), &JsValue::from_str(name)).unwrap_or(false)
+        && !get(&js_sys::global(), name).is_undefined()
 }
 
 /// The parts of a request fixed across attempts.

@@ -15,8 +15,8 @@ use crate::prelude::*;
 
 use crate::cache::CacheOptions;
 use crate::engine::{
-    self, Action, BodyFailure, CacheMode, CallId, Config, Event, Head, Header, Outcome, Start,
-    Started,
+    self, Action, BodyFailure, CacheMode, CallId, Config, Effect, Event, Forget, Head, Header,
+    Outcome, Start, Started,
 };
 use crate::pagination::{next_url, PageMeta, Walk};
 use crate::request::{normalise_method, BaseUrl, ConfigError};
@@ -40,6 +40,12 @@ const JOIN: u32 = 6;
 const FRESH: u32 = 7;
 const CACHED: u32 = 8;
 const FAILED: u32 = 9;
+const WAIT_ONLINE: u32 = 10;
+const LOAD: u32 = 11;
+/// Effect codes, in the `fx` array client.js gave the constructor.
+const TELL: u32 = 0;
+const PERSIST: u32 = 1;
+const FORGET: u32 = 2;
 
 /// The methods `start` takes as a number (no string crosses).
 const METHODS: [&str; 5] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
@@ -65,6 +71,9 @@ pub struct Engine {
     epoch: u32,
     /// Where [`Engine::start_path`] leaves a path's number and URL.
     out: Array,
+    /// Where the engine's effects are left for client.js (`[code, …]` each):
+    /// only clients with `crossTab` or `persist` ever have any.
+    fx: Array,
 }
 
 fn num(v: f64) -> JsValue {
@@ -114,7 +123,10 @@ impl Engine {
         total_timeout_ms: f64,
         refresh: bool,
         max_body_bytes: f64,
+        cross_tab: bool,
+        persist: bool,
         out: Array,
+        fx: Array,
     ) -> Result<Engine, JsValue> {
         let base = BaseUrl::parse(&text(base_url)).map_err(type_error)?;
         let cfg = Config {
@@ -135,12 +147,15 @@ impl Engine {
             }),
             refresh,
             max_body_bytes: (max_body_bytes >= 0.0).then_some(max_body_bytes),
+            cross_tab,
+            persist,
         };
         Ok(Engine {
             e: engine::Engine::new(cfg).map_err(type_error)?,
             urls: Vec::new(),
             epoch: 0,
             out,
+            fx,
         })
     }
 
@@ -383,6 +398,30 @@ impl Engine {
             .map_err(type_error)
     }
 
+    /// No response, and `navigator.onLine` is false.
+    pub fn offline(&mut self, id: CallId) -> JsValue {
+        self.event(id, Event::Offline)
+    }
+
+    /// What the persisted cache held for [`LOAD`]: `entry` (`undefined`:
+    /// nothing), its `ETag` and size.
+    pub fn loaded(&mut self, id: CallId, entry: JsValue, etag: JsValue, size: f64) -> JsValue {
+        let found = match (entry.is_undefined(), etag.as_string()) {
+            (false, Some(tag)) => Some((tag, entry, size.clamp(0.0, 1e15) as usize)),
+            _ => None,
+        };
+        self.event(id, Event::Loaded(found))
+    }
+
+    /// A message from the `crossTab` channel: whether it was heeded (a
+    /// note of this client's scope; anything else is ignored).
+    pub fn hear(&mut self, message: &JsValue) -> bool {
+        let Some(m) = message.as_string() else {
+            return false;
+        };
+        self.e.hear(&m, js_sys::Date::now())
+    }
+
     /// The wait ended.
     pub fn waited(&mut self, id: CallId) -> JsValue {
         self.event(id, Event::Waited)
@@ -407,6 +446,45 @@ impl Engine {
     #[wasm_bindgen(js_name = clearCache)]
     pub fn clear_cache(&mut self) {
         self.e.clear_cache();
+        self.effects();
+    }
+
+    /// Moves the engine's effects into `fx`.
+    fn effects(&mut self) {
+        if !self.e.has_effects() {
+            return;
+        }
+        for x in self.e.take_effects() {
+            let a = match x {
+                Effect::Tell(m) => answer(TELL, 0, &[js(&m)]),
+                Effect::Persist(p) => answer(
+                    PERSIST,
+                    0,
+                    &[
+                        js(&p.scope),
+                        js(&p.base),
+                        js(&p.key),
+                        js(&p.path),
+                        js(&p.etag),
+                        p.entry,
+                        num(p.size as f64),
+                        num(p.max_entries as f64),
+                        num(p.max_bytes as f64),
+                    ],
+                ),
+                Effect::Forget(f) => match f {
+                    Forget::Key { scope, key } => answer(FORGET, 0, &[js(&scope), js(&key)]),
+                    Forget::Scope(s) => answer(FORGET, 1, &[js(&s)]),
+                    Forget::Base(b) => answer(FORGET, 2, &[js(&b)]),
+                    Forget::Paths(a, b) => answer(
+                        FORGET,
+                        3,
+                        &[js(&a), b.as_deref().map_or(JsValue::UNDEFINED, js)],
+                    ),
+                },
+            };
+            self.fx.push(&a);
+        }
     }
 
     /// Entries held by the cache.
@@ -437,7 +515,8 @@ impl Engine {
     /// The action as a JS array. A failure for an error body `body` also
     /// carries that body with the token redacted, when it held it: what the
     /// error's `data` is parsed from.
-    fn encode(&self, id: CallId, action: Action<JsValue>, body: Option<&str>) -> JsValue {
+    fn encode(&mut self, id: CallId, action: Action<JsValue>, body: Option<&str>) -> JsValue {
+        self.effects();
         match action {
             Action::Fetch(f) => {
                 let flags = f.no_store as u32
@@ -467,6 +546,17 @@ impl Engine {
                 ),
                 None => answer(WAIT, id, &[num(ms)]),
             },
+            Action::WaitOnline { ms, retry: r } => answer(
+                WAIT_ONLINE,
+                id,
+                &[
+                    ms.map_or(JsValue::UNDEFINED, num),
+                    r.attempt.into(),
+                    js(r.reason),
+                    r.status.into(),
+                ],
+            ),
+            Action::Load { scope, key } => answer(LOAD, id, &[js(&scope), js(&key)]),
             Action::Refresh { id: r } => answer(REFRESH, id, &[r.into()]),
             Action::AwaitRefresh { id: r } => answer(AWAIT_REFRESH, id, &[r.into()]),
             Action::Done(Outcome::Fresh {
