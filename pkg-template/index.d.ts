@@ -16,14 +16,22 @@ export type QueryValue = string | number | boolean | bigint | Date | null | unde
 /** A query: an object (an array value repeats its key) or a `URLSearchParams`. */
 export type Query = Record<string, QueryValue | readonly QueryValue[]> | URLSearchParams;
 
-/** Why a retry is about to happen: the failed attempt's error kind. */
-export type RetryReason = "rate_limited" | "server" | "unavailable" | "network" | "timeout";
+/**
+ * Why a retry is about to happen: the failed attempt's error kind, or
+ * `"offline"`: no network and `navigator.onLine` is false, so the client
+ * waits for the `online` event (no retry is spent).
+ */
+export type RetryReason = "rate_limited" | "server" | "unavailable" | "network" | "timeout" | "offline";
 
 /** What {@link ClientOptions.onRetry} is told before each wait. */
 export interface RetryInfo {
   /** The number of the attempt about to be made (2 for the first retry). */
   attempt: number;
-  /** How long the client waits before that attempt, in ms. */
+  /**
+   * How long the client waits before that attempt, in ms. For `"offline"`:
+   * the most it waits for the network (what is left of `totalTimeoutMs`),
+   * `Infinity` when nothing bounds it.
+   */
   delayMs: number;
   /** The failed attempt's kind. */
   reason: RetryReason;
@@ -105,6 +113,22 @@ export interface CacheOptions {
    * ```
    */
   maxBytes?: number | undefined;
+  /**
+   * Keep the entries in IndexedDB too, per identity, within the same
+   * bounds: after a reload the first GET of a URL revalidates the kept
+   * entry (`If-None-Match`) and a 304 serves it (`fromCache: true`).
+   * `clearCache()`, a 401 and `no-store` drop kept entries too; another
+   * token never reads them. Where IndexedDB fails (private mode, quota, a
+   * sandboxed frame) the memory cache goes on alone, with no error. Bodies
+   * stay on the device after the tab closes: on a shared device, call
+   * `clearCache()` at sign-out. Default false.
+   *
+   * @example
+   * ```ts
+   * new Client({ baseUrl: "https://api.example.com/v1", token: "pjk_live_…", cache: { persist: true } });
+   * ```
+   */
+  persist?: boolean | undefined;
 }
 
 /**
@@ -234,6 +258,21 @@ export interface ClientOptions {
    * ```
    */
   maxBodyBytes?: number | undefined;
+  /**
+   * Share the rate-limit hold and write invalidations with clients of the
+   * same API and identity in other tabs and workers of this origin (and in
+   * this page), over a `BroadcastChannel`: a 429 seen in one tab holds the
+   * others until the reset, a successful write drops their cached copies.
+   * What crosses is a digest of API and identity plus a wait or two path
+   * digests: no token, URL, header or body. Default true where
+   * `BroadcastChannel` exists.
+   *
+   * @example
+   * ```ts
+   * new Client({ baseUrl: "https://api.example.com/v1", token: "pjk_live_…", crossTab: false });
+   * ```
+   */
+  crossTab?: boolean | undefined;
 }
 
 /** Per-request cache behaviour, after the Fetch `RequestCache` names. */

@@ -9,18 +9,25 @@
 // are held weakly: one that is dropped stops hearing and is forgotten.
 
 const CHANNEL = "projekt-client"; // src/tabs.rs, CHANNEL
+/** Notes kept for clients that join later: a hold outlives its note. */
+const RECENT_MAX = 32;
+const RECENT_MS = 3_600_000; // src/tabs.rs, MAX_HOLD_MS
 const hearers = new Set();
+const recent = [];
 let channel;
 
 function deliver(message, from) {
-  if (typeof message !== "string") return; // the engine reads strings only
+  if (typeof message !== "string" || message.length > 96) return; // the engine reads short strings only
+  const at = Date.now();
+  recent.push([message, at]);
+  if (recent.length > RECENT_MAX) recent.shift();
   for (const ref of hearers) {
     const h = ref.deref();
     if (h === undefined) {
       hearers.delete(ref);
     } else if (h !== from) {
       try {
-        h.hear(message);
+        h.hear(message, at);
       } catch {
         // a client whose module instance is gone hears nothing
       }
@@ -29,10 +36,12 @@ function deliver(message, from) {
 }
 
 /**
- * Joins the page's channel: `hear(message)` is called with each note from
- * other tabs and other clients of this page. Returns the membership, which
- * the client keeps (and passes to `__tabsTell`); `undefined` where there is
- * no `BroadcastChannel` or `WeakRef`.
+ * Joins the page's channel: `hear(message, at)` is called with each note
+ * from other tabs and other clients of this page, and when which it came
+ * (`Date.now()`); first with the notes this page heard in the last hour, so
+ * a client made during another's hold holds too. Returns the membership,
+ * which the client keeps (and passes to `__tabsTell`); `undefined` where
+ * there is no `BroadcastChannel` or `WeakRef`.
  */
 export function __tabsJoin(hear) {
   if (typeof BroadcastChannel !== "function" || typeof WeakRef !== "function") return undefined;
@@ -46,6 +55,10 @@ export function __tabsJoin(hear) {
   }
   const member = { hear };
   hearers.add(new WeakRef(member));
+  const now = Date.now();
+  for (const [message, at] of recent) {
+    if (now - at < RECENT_MS) hear(message, at);
+  }
   return member;
 }
 

@@ -322,8 +322,8 @@ export class Client {
     if (crossTab !== false) {
       const engine = this.#engine;
       // (Held weakly by the channel: a dropped client stops hearing.)
-      this.#tab = tabsJoin((message) => {
-        if (this.#engine === engine) engine.hear(message);
+      this.#tab = tabsJoin((message, at) => {
+        if (this.#engine === engine) engine.hear(message, at);
       });
     }
   }

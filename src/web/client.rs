@@ -105,7 +105,7 @@ type TokenCell = Rc<RefCell<Shared<Option<String>>>>;
 type Entry = (JsValue, Headers);
 
 /// A `crossTab` membership and the callback it calls.
-type Membership = (JsValue, Closure<dyn Fn(JsValue)>);
+type Membership = (JsValue, Closure<dyn Fn(JsValue, f64)>);
 
 struct Inner {
     engine: RefCell<Engine<Entry>>,
@@ -259,11 +259,11 @@ impl Client {
         });
         if opts.cross_tab {
             let weak = Rc::downgrade(&inner);
-            let hear = Closure::<dyn Fn(JsValue)>::new(move |message: JsValue| {
+            let hear = Closure::<dyn Fn(JsValue, f64)>::new(move |message: JsValue, at: f64| {
                 if let (Some(inner), Some(m)) = (weak.upgrade(), message.as_string()) {
-                    // (A call in progress holds the engine: the note is dropped.)
+                    // (The engine is never held across an await: free here.)
                     if let Ok(mut e) = inner.engine.try_borrow_mut() {
-                        e.hear(&m, date_now());
+                        e.hear(&m, at);
                     }
                 }
             });

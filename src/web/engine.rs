@@ -413,13 +413,14 @@ impl Engine {
         self.event(id, Event::Loaded(found))
     }
 
-    /// A message from the `crossTab` channel: whether it was heeded (a
-    /// note of this client's scope; anything else is ignored).
-    pub fn hear(&mut self, message: &JsValue) -> bool {
+    /// A message from the `crossTab` channel, heard at `at` (`Date.now()`):
+    /// whether it was heeded (a note of this client's scope; anything else
+    /// is ignored).
+    pub fn hear(&mut self, message: &JsValue, at: f64) -> bool {
         let Some(m) = message.as_string() else {
             return false;
         };
-        self.e.hear(&m, js_sys::Date::now())
+        self.e.hear(&m, at)
     }
 
     /// The wait ended.

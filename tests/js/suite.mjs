@@ -1872,6 +1872,13 @@ try {
   test("security: hostile — load tests/js/hostile.mjs", () => { throw e; });
 }
 
+// A good browser citizen: crossTab and the persisted cache (issue 21).
+try {
+  (await import("./citizen.mjs")).default({ test, fresh, eq, ok, TOKEN, TOKEN_B });
+} catch (e) {
+  test("citizen: load tests/js/citizen.mjs", () => { throw e; });
+}
+
 // ====================================================================== run
 
 await runAll();

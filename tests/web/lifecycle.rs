@@ -19,7 +19,7 @@ use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
 
 /// A timer, as a future (the test's own: the client's are what is tested).
-async fn sleep(ms: i32) {
+pub(crate) async fn sleep(ms: i32) {
     let p = js_sys::Promise::new(&mut |resolve, _| {
         let _ = web_sys::window()
             .unwrap()
