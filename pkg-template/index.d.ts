@@ -275,6 +275,20 @@ export interface ClientOptions {
   crossTab?: boolean | undefined;
 }
 
+/**
+ * Path parameters: `{ path: { id: 7 } }` fills `{id}` in the path.
+ *
+ * @example
+ * ```ts
+ * const params: PathParams = { path: { id: 7 } };
+ * await client.get("/issues/{id}", { params });
+ * ```
+ */
+export interface PathParams {
+  /** A value per `{name}` in the path. */
+  path?: Record<string, string | number | bigint> | undefined;
+}
+
 /** Per-request cache behaviour, after the Fetch `RequestCache` names. */
 export type CacheMode = "default" | "no-cache" | "reload" | "no-store" | "force-cache";
 
@@ -325,6 +339,18 @@ export interface RequestOptions {
    * ```
    */
   cache?: CacheMode | undefined;
+  /**
+   * Values for the path's `{name}`s: each is percent-encoded as one segment
+   * (a `/` or `..` in a value never changes the path); a `{name}` without a
+   * value, or an empty or dot (`.`, `..`) value, is a `TypeError` before
+   * anything is sent.
+   *
+   * @example
+   * ```ts
+   * await client.get("/orgs/{org}/issues/{id}", { params: { path: { org: "acme co", id: 7 } } }); // /orgs/acme%20co/issues/7
+   * ```
+   */
+  params?: PathParams | undefined;
 }
 
 /**
@@ -418,6 +444,18 @@ export interface PaginateOptions {
    * ```
    */
   maxPages?: number | undefined;
+  /**
+   * Values for the path's `{name}`s: each is percent-encoded as one segment
+   * (a `/` or `..` in a value never changes the path); a `{name}` without a
+   * value, or an empty or dot (`.`, `..`) value, is a `TypeError` before
+   * anything is sent.
+   *
+   * @example
+   * ```ts
+   * await client.get("/orgs/{org}/issues/{id}", { params: { path: { org: "acme co", id: 7 } } }); // /orgs/acme%20co/issues/7
+   * ```
+   */
+  params?: PathParams | undefined;
 }
 
 /** One page of a {@link Client.paginate} walk. */
@@ -479,6 +517,18 @@ export interface UpdateOptions {
    * ```
    */
   signal?: AbortSignal | undefined;
+  /**
+   * Values for the path's `{name}`s: each is percent-encoded as one segment
+   * (a `/` or `..` in a value never changes the path); a `{name}` without a
+   * value, or an empty or dot (`.`, `..`) value, is a `TypeError` before
+   * anything is sent.
+   *
+   * @example
+   * ```ts
+   * await client.get("/orgs/{org}/issues/{id}", { params: { path: { org: "acme co", id: 7 } } }); // /orgs/acme%20co/issues/7
+   * ```
+   */
+  params?: PathParams | undefined;
 }
 
 /** What {@link Client.cacheStats} reports. */
@@ -488,6 +538,173 @@ export interface CacheStats {
   /** Bytes stored (bodies' JSON size and their kept headers). */
   bytes: number;
 }
+
+// ---------------------------------------------------------------- typed paths
+
+/** @hidden */
+declare const untypedBrand: unique symbol;
+/**
+ * The `Paths` of a {@link Client} made without an OpenAPI `paths` type:
+ * every method takes any path and resolves `any` (or the type you pass).
+ */
+export interface UntypedPaths {
+  /** (A brand: no `paths` type from openapi-typescript has it.) */
+  readonly [untypedBrand]: true;
+}
+
+/** The lower-case method names an OpenAPI path item lists operations under. */
+export type OperationMethod = "get" | "post" | "put" | "patch" | "delete";
+
+/**
+ * The paths of an openapi-typescript `paths` type that have an operation
+ * for `M`.
+ *
+ * @example
+ * ```ts
+ * import type { paths } from "./api"; // npx openapi-typescript openapi.json -o api.d.ts
+ * type Readable = PathsWithMethod<paths, "get">; // "/items" | "/items/{id}" | …
+ * ```
+ */
+export type PathsWithMethod<Paths, M extends OperationMethod> = PathsOf<Paths, M>;
+/** @hidden */
+type PathsOf<Paths, M extends OperationMethod> = {
+  [K in keyof Paths]-?: Paths[K] extends { [X in M]: infer O } ? ([O] extends [never] ? never : O extends undefined ? never : K) : never;
+}[keyof Paths] &
+  string;
+
+/**
+ * The operation of `Paths` at path `P` for method `M`.
+ *
+ * @example
+ * ```ts
+ * type GetItem = Operation<paths, "/items/{id}", "get">;
+ * ```
+ */
+export type Operation<Paths, P, M extends OperationMethod> = OperationOf<Paths, P, M>;
+/** @hidden */
+type OperationOf<Paths, P, M extends OperationMethod> = P extends keyof Paths
+  ? Paths[P] extends { [X in M]: infer O }
+    ? O
+    : never
+  : never;
+
+/** @hidden */
+type JsonOf<R> = R extends { content: { "application/json": infer T } }
+  ? T
+  : R extends { content: Record<string, infer T> }
+    ? T
+    : undefined;
+/** @hidden */
+type SuccessStatus = 200 | 201 | 202 | 203 | 204 | 206 | "200" | "201" | "202" | "203" | "204" | "206" | "2XX";
+
+/**
+ * What an operation's 2xx responses hold (their JSON bodies; `undefined`
+ * for a body-less 204).
+ *
+ * @example
+ * ```ts
+ * type Item = SuccessBody<Operation<paths, "/items/{id}", "get">>;
+ * ```
+ */
+export type SuccessBody<O> = SuccessOf<O>;
+/** @hidden */
+type SuccessOf<O> = O extends { responses: infer R } ? JsonOf<R[Extract<keyof R, SuccessStatus>]> : unknown;
+
+/**
+ * An operation's JSON request body.
+ *
+ * @example
+ * ```ts
+ * type NewItem = RequestBodyOf<Operation<paths, "/items", "post">>;
+ * ```
+ */
+export type RequestBodyOf<O> = BodyOf<O>;
+/** @hidden */
+type BodyOf<O> = O extends { requestBody: { content: { "application/json": infer B } } }
+  ? B
+  : O extends { requestBody?: { content: { "application/json": infer B } } }
+    ? B | undefined
+    : undefined;
+
+/** @hidden */
+type ParametersOf<O> = O extends { parameters: infer X } ? X : {};
+/** @hidden */
+type PathParamsOf<O> = ParametersOf<O> extends { path: infer X } ? X : never;
+/** @hidden */
+type QueryOf<O> = ParametersOf<O> extends { query?: infer Q } ? ([Q] extends [never | undefined] ? Query : Q) : Query;
+
+/**
+ * The field names a 422 of an operation lists in its `errors` (for
+ * {@link ValidationError}'s type parameter); `string` when the document
+ * does not say.
+ *
+ * @example
+ * ```ts
+ * if (isValidationError<FieldsOf<Operation<paths, "/items", "post">>>(e)) e.first("title");
+ * ```
+ */
+export type FieldsOf<O> = FieldNamesOf<O>;
+/** @hidden */
+type FieldNamesOf<O> = O extends { responses: { 422: { content: { "application/json": { errors?: infer E } } } } }
+  ? [keyof E] extends [never]
+    ? string
+    : keyof E & string
+  : string;
+
+/**
+ * The options of a typed call: `params.path` required when the operation
+ * has path parameters, `query` typed from the document.
+ *
+ * @example
+ * ```ts
+ * const options: TypedOptions<Operation<paths, "/items/{id}", "get">> = { params: { path: { id: 7 } } };
+ * ```
+ */
+export type TypedOptions<O> = OptionsOf<O>;
+/** @hidden */
+type OptionsOf<O> = Omit<RequestOptions, "params" | "query"> & {
+  query?: QueryOf<O> | undefined;
+} & ([PathParamsOf<O>] extends [never]
+    ? { params?: { path?: Record<string, never> | undefined } | undefined }
+    : { params: { path: PathParamsOf<O> } });
+
+/** @hidden */
+type OptionsArgs<O> = [PathParamsOf<O>] extends [never] ? [options?: TypedOptions<O>] : [options: TypedOptions<O>];
+/** @hidden */
+type PaginateArgs<O> = [PathParamsOf<O>] extends [never]
+  ? [options?: Omit<PaginateOptions, "params" | "query"> & { query?: QueryOf<O> | undefined }]
+  : [options: Omit<PaginateOptions, "params" | "query"> & { query?: QueryOf<O> | undefined; params: { path: PathParamsOf<O> } }];
+/** @hidden */
+type UpdateArgs<O> = [PathParamsOf<O>] extends [never]
+  ? [options?: Omit<UpdateOptions, "params">]
+  : [options: Omit<UpdateOptions, "params"> & { params: { path: PathParamsOf<O> } }];
+/** @hidden */
+type Typed<Paths, T> = Paths extends UntypedPaths ? never : T;
+/** @hidden */
+type Untyped<Paths, T> = Paths extends UntypedPaths ? T : never;
+/** @hidden */
+type ItemOf<B> = B extends { data: readonly (infer I)[] } ? I : B extends readonly (infer I)[] ? I : unknown;
+
+/**
+ * `request()`'s argument for a typed client: `method` (upper case, default
+ * `"GET"`), `path` from the document, its `body`, `params` and `query`.
+ *
+ * @example
+ * ```ts
+ * await client.request({ method: "PATCH", path: "/items/{id}", params: { path: { id: 7 } }, body: { title: "x" } });
+ * ```
+ */
+export type TypedRequestInit<Paths, M extends Uppercase<OperationMethod>, P> = TypedOptions<
+  Operation<Paths, P, Lowercase<M>>
+> & {
+  /** The method, upper case; default `"GET"`. */
+  method?: M | undefined;
+  /** A path of the document with an operation for `method`. */
+  path: P;
+  /** The operation's JSON request body. */
+  body?: RequestBodyOf<Operation<Paths, P, Lowercase<M>>> | undefined;
+};
+
 
 /**
  * A client for one API base URL and identity: typed errors, retries on the
@@ -500,7 +717,7 @@ export interface CacheStats {
  * const issue = await client.get<{ id: number; title: string }>("/issues/7");
  * ```
  */
-export class Client {
+export class Client<Paths = UntypedPaths> {
   /**
    * Checks the options and builds a client.
    *
@@ -523,7 +740,11 @@ export class Client {
    * const open = await client.get("/issues", { query: { state: "open" } });
    * ```
    */
-  get<T = any>(path: string, options?: RequestOptions): Promise<T>;
+  get<P extends Typed<Paths, PathsWithMethod<Paths, "get">>>(
+    path: P,
+    ...options: OptionsArgs<Operation<Paths, P, "get">>
+  ): Promise<SuccessBody<Operation<Paths, P, "get">>>;
+  get<T = any>(path: Untyped<Paths, string>, options?: RequestOptions): Promise<T>;
   /**
    * POST a JSON body; resolves the created resource. Retried after a 429,
    * and after a 5xx, network error or timeout only with an `Idempotency-Key`.
@@ -533,7 +754,12 @@ export class Client {
    * const created = await client.post("/issues", { title: "Crash on save" });
    * ```
    */
-  post<T = any>(path: string, body?: unknown, options?: RequestOptions): Promise<T>;
+  post<P extends Typed<Paths, PathsWithMethod<Paths, "post">>>(
+    path: P,
+    body: RequestBodyOf<Operation<Paths, P, "post">>,
+    ...options: OptionsArgs<Operation<Paths, P, "post">>
+  ): Promise<SuccessBody<Operation<Paths, P, "post">>>;
+  post<T = any>(path: Untyped<Paths, string>, body?: unknown, options?: RequestOptions): Promise<T>;
   /**
    * PUT a JSON body.
    *
@@ -542,7 +768,12 @@ export class Client {
    * await client.put("/issues/7", { title: "Crash on save", state: "open" });
    * ```
    */
-  put<T = any>(path: string, body?: unknown, options?: RequestOptions): Promise<T>;
+  put<P extends Typed<Paths, PathsWithMethod<Paths, "put">>>(
+    path: P,
+    body: RequestBodyOf<Operation<Paths, P, "put">>,
+    ...options: OptionsArgs<Operation<Paths, P, "put">>
+  ): Promise<SuccessBody<Operation<Paths, P, "put">>>;
+  put<T = any>(path: Untyped<Paths, string>, body?: unknown, options?: RequestOptions): Promise<T>;
   /**
    * PATCH a JSON body.
    *
@@ -551,7 +782,12 @@ export class Client {
    * await client.patch("/issues/7", { state: "closed" });
    * ```
    */
-  patch<T = any>(path: string, body?: unknown, options?: RequestOptions): Promise<T>;
+  patch<P extends Typed<Paths, PathsWithMethod<Paths, "patch">>>(
+    path: P,
+    body: RequestBodyOf<Operation<Paths, P, "patch">>,
+    ...options: OptionsArgs<Operation<Paths, P, "patch">>
+  ): Promise<SuccessBody<Operation<Paths, P, "patch">>>;
+  patch<T = any>(path: Untyped<Paths, string>, body?: unknown, options?: RequestOptions): Promise<T>;
   /**
    * DELETE `path`; resolves `undefined` for a 204.
    *
@@ -560,7 +796,11 @@ export class Client {
    * await client.delete("/issues/7");
    * ```
    */
-  delete<T = undefined>(path: string, options?: RequestOptions): Promise<T>;
+  delete<P extends Typed<Paths, PathsWithMethod<Paths, "delete">>>(
+    path: P,
+    ...options: OptionsArgs<Operation<Paths, P, "delete">>
+  ): Promise<SuccessBody<Operation<Paths, P, "delete">>>;
+  delete<T = undefined>(path: Untyped<Paths, string>, options?: RequestOptions): Promise<T>;
   /**
    * Any request, resolving the status, headers and cache facts beside the body.
    *
@@ -569,7 +809,13 @@ export class Client {
    * const { status, data, etag, fromCache, attempts } = await client.request({ method: "GET", path: "/issues/7" });
    * ```
    */
-  request<T = any>(options: RequestInitOptions): Promise<RequestResult<T>>;
+  request<
+    P extends Typed<Paths, PathsWithMethod<Paths, Lowercase<M>>>,
+    M extends Uppercase<OperationMethod> = "GET",
+  >(
+    options: TypedRequestInit<Paths, M, P>,
+  ): Promise<RequestResult<SuccessBody<Operation<Paths, P, Lowercase<M>>>>>;
+  request<T = any>(options: Untyped<Paths, RequestInitOptions>): Promise<RequestResult<T>>;
   /**
    * Replaces the token (`null` removes it); the cache switches to the new
    * identity's entries.
@@ -621,7 +867,11 @@ export class Client {
    * }
    * ```
    */
-  paginate<T = any>(path: string, options?: PaginateOptions): Paginated<T>;
+  paginate<P extends Typed<Paths, PathsWithMethod<Paths, "get">>>(
+    path: P,
+    ...options: PaginateArgs<Operation<Paths, P, "get">>
+  ): Paginated<ItemOf<SuccessBody<Operation<Paths, P, "get">>>>;
+  paginate<T = any>(path: Untyped<Paths, string>, options?: PaginateOptions): Paginated<T>;
   /**
    * Read (with ETag) → `change` → write with `If-Match`; on 409/412 re-read and reapply, up to `attempts` (3).
    * A `change` that throws rejects the update with that exception, nothing written.
@@ -631,7 +881,14 @@ export class Client {
    * await client.update("/issues/7", (issue) => ({ ...issue, labels: [...issue.labels, "ui"] }));
    * ```
    */
-  update<T = any>(path: string, change: (current: T) => T | Promise<T>, options?: UpdateOptions): Promise<T>;
+  update<P extends Typed<Paths, PathsWithMethod<Paths, "get"> & PathsWithMethod<Paths, "put" | "patch">>>(
+    path: P,
+    change: (
+      current: SuccessBody<Operation<Paths, P, "get">>,
+    ) => RequestBodyOf<Operation<Paths, P, "put" | "patch">> | Promise<RequestBodyOf<Operation<Paths, P, "put" | "patch">>>,
+    ...options: UpdateArgs<Operation<Paths, P, "get">>
+  ): Promise<SuccessBody<Operation<Paths, P, "put" | "patch">>>;
+  update<T = any>(path: Untyped<Paths, string>, change: (current: T) => T | Promise<T>, options?: UpdateOptions): Promise<T>;
   /**
    * Releases the wasm memory behind this client (its cache included) now; later calls throw a TypeError.
    *
@@ -843,10 +1100,10 @@ export class ConflictError extends HttpError { /** The class name. */ readonly n
  * }
  * ```
  */
-export class ValidationError extends HttpError {
+export class ValidationError<Fields extends string = string> extends HttpError {
   /** The class name. */ readonly name: "ValidationError"; /** The kind. */ readonly kind: "validation";
   /** Field → messages, keyed by the server's field names. */
-  readonly fieldErrors: Record<string, string[]>;
+  readonly fieldErrors: string extends Fields ? Record<string, string[]> : Partial<Record<Fields, string[]>>;
   /**
    * The field's first message.
    *
@@ -855,7 +1112,7 @@ export class ValidationError extends HttpError {
    * e.first("title"); // "must not be empty"
    * ```
    */
-  first(field: string): string | undefined;
+  first(field: Fields): string | undefined;
   /**
    * Whether the field has a message.
    *
@@ -864,7 +1121,7 @@ export class ValidationError extends HttpError {
    * if (e.has("email")) emailInput.focus();
    * ```
    */
-  has(field: string): boolean;
+  has(field: Fields): boolean;
   /**
    * The fields with messages.
    *
@@ -1034,7 +1291,7 @@ export function isConflictError(e: unknown): e is ConflictError;
  * if (isValidationError(e)) bindErrors(form, e);
  * ```
  */
-export function isValidationError(e: unknown): e is ValidationError;
+export function isValidationError<Fields extends string = string>(e: unknown): e is ValidationError<Fields>;
 /**
  * Whether `e` is a {@link RateLimitError} (429).
  *

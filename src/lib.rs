@@ -88,6 +88,8 @@ mod options;
 #[doc(hidden)]
 pub mod pagination;
 #[doc(hidden)]
+pub mod params;
+#[doc(hidden)]
 pub mod ratelimit;
 #[doc(hidden)]
 pub mod redact;

@@ -170,6 +170,28 @@ function cacheOptions(v) {
 }
 
 /**
+ * `path` with its `{name}`s filled from `options.params.path` (the engine
+ * encodes each value as one segment and refuses a missing one); `path` as it
+ * is without `params`.
+ */
+function filledPath(path, options) {
+  const params = absent(options) ? undefined : get(options, "params");
+  if (absent(params)) return path;
+  if (!isObject(params)) throw typeError("params must be an object such as { path: { id: 7 } }");
+  const values = get(params, "path");
+  if (absent(values)) return path;
+  if (!isObject(values)) throw typeError("params.path must be an object such as { id: 7 }");
+  const pairs = [];
+  for (const [name, v] of Object.entries(values)) {
+    if (!(typeof v === "string" || typeof v === "number" || typeof v === "bigint")) {
+      throw typeError(`params.path.${name} must be a string or a number`);
+    }
+    pairs.push(name, String(v));
+  }
+  return Engine.fillPath(path, pairs);
+}
+
+/**
  * Query values as `[key, value, key, value, …]`: strings, numbers, booleans
  * and bigints as text, `Date` as ISO text, arrays as repeated keys;
  * `undefined` and `null` are left out.
@@ -378,6 +400,7 @@ export class Client {
    */
   paginate(path, options) {
     if (typeof path !== "string") throw typeError('path must be a string such as "/issues"');
+    path = filledPath(path, options);
     const query = absent(options) ? [] : queryPairs(get(options, "query"));
     const max = get(options, "maxPages");
     let maxPages = 1000;
@@ -449,6 +472,7 @@ export class Client {
    */
   async update(path, change, options) {
     if (typeof path !== "string") throw typeError("path must be a string");
+    path = filledPath(path, options);
     if (typeof change !== "function") throw typeError("update needs a change function");
     const n = get(options, "attempts");
     const attempts = typeof n === "number" && n >= 1 ? Math.trunc(Math.min(n, 100)) : 3;
@@ -542,6 +566,7 @@ export class Client {
     let mode = 0;
     if (!absent(options)) {
       if (!isObject(options)) throw typeError("options must be an object");
+      path = filledPath(path, options);
       query = queryPairs(get(options, "query"));
       headers = get(options, "headers");
       signal = get(options, "signal");

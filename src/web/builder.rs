@@ -37,6 +37,7 @@ pub struct RequestBuilder {
     client: Client,
     req: Request,
     error: Option<Error>,
+    path_params: Vec<(String, String)>,
 }
 
 impl RequestBuilder {
@@ -45,7 +46,28 @@ impl RequestBuilder {
             client: client.clone(),
             req: Request::new(method, path),
             error: None,
+            path_params: Vec::new(),
         }
+    }
+
+    /// Fills `{name}` in the path with `value`, percent-encoded as one
+    /// segment (a `/` or `..` in it never changes the path). A `{name}` left
+    /// without a value, or an empty or dot (`.`, `..`) value, fails the
+    /// request with [`Kind::InvalidInput`](crate::Kind::InvalidInput) before
+    /// anything is sent.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: &projekt_client::Client) -> Result<(), projekt_client::Error> {
+    /// let issue = client
+    ///     .get("/orgs/{org}/issues/{id}")
+    ///     .path_param("org", "acme co") // sent as /orgs/acme%20co/issues/7
+    ///     .path_param("id", 7)
+    ///     .await?;
+    /// # let _ = issue; Ok(()) }
+    /// ```
+    pub fn path_param(mut self, name: impl Into<String>, value: impl ToString) -> RequestBuilder {
+        self.path_params.push((name.into(), value.to_string()));
+        self
     }
 
     /// Adds query pairs (a key repeated for a list: `[("label", "a"), ("label", "b")]`).
@@ -99,9 +121,24 @@ impl RequestBuilder {
     }
 
     /// Sends the request.
-    pub async fn send(self) -> Result<Response, Error> {
+    pub async fn send(mut self) -> Result<Response, Error> {
         if let Some(e) = self.error {
             return Err(e.with_request(&self.req.method, &self.req.path));
+        }
+        if !self.path_params.is_empty() {
+            let pairs: Vec<(&str, &str)> = self
+                .path_params
+                .iter()
+                .map(|(n, v)| (n.as_str(), v.as_str()))
+                .collect();
+            match crate::params::fill(&self.req.path, &pairs) {
+                Ok(p) => self.req.path = p,
+                Err(e) => {
+                    return Err(
+                        Error::invalid_input(e.0).with_request(&self.req.method, &self.req.path)
+                    )
+                }
+            }
         }
         self.client.request(self.req).await
     }

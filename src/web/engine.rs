@@ -390,6 +390,23 @@ impl Engine {
         self.encode(id, action, Some(&body))
     }
 
+    /// `template` with its `{name}`s filled from `pairs` (`[name, value, …]`,
+    /// strings), each value one percent-encoded segment
+    /// ([`crate::params::fill`]); a `TypeError` for a missing, empty or dot
+    /// value.
+    #[wasm_bindgen(js_name = fillPath)]
+    pub fn fill_path(template: String, pairs: Array) -> Result<String, JsValue> {
+        let owned: Vec<String> = pairs
+            .iter()
+            .map(|v| v.as_string().unwrap_or_default())
+            .collect();
+        let values: Vec<(&str, &str)> = owned
+            .chunks(2)
+            .filter_map(|c| Some((c.first()?.as_str(), c.get(1)?.as_str())))
+            .collect();
+        crate::params::fill(&template, &values).map_err(type_error)
+    }
+
     /// `update`'s method: `PUT` (for `undefined`) or `PATCH`, else a `TypeError`.
     #[wasm_bindgen(js_name = updateMethod)]
     pub fn update_method(method: &JsValue) -> Result<JsValue, JsValue> {

@@ -1872,6 +1872,13 @@ try {
   test("security: hostile — load tests/js/hostile.mjs", () => { throw e; });
 }
 
+// Path parameters (issue 24).
+try {
+  (await import("./params.mjs")).default({ test, fresh, ok, rejects, show, checker });
+} catch (e) {
+  test("params: load tests/js/params.mjs", () => { throw e; });
+}
+
 // A good browser citizen: crossTab and the persisted cache (issue 21).
 try {
   (await import("./citizen.mjs")).default({ test, fresh, eq, ok, TOKEN, TOKEN_B });

@@ -3,7 +3,7 @@
 //! typed responses, query pairs, headers, a signal, a cache mode, Rust
 //! callbacks, and a builder's future dropped mid-flight.
 
-use crate::client::{base, options, prop};
+use crate::client::{base, options, prop, server_json};
 use projekt_client::{CacheMode, Client, Kind};
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
@@ -208,4 +208,46 @@ async fn a_422s_messages_come_as_pairs_for_framework_state() {
     assert!(e.body().is_some_and(|b| b.contains("errors")));
     let cloned = e.clone();
     assert_eq!(cloned.first("title"), e.first("title"));
+}
+
+#[wasm_bindgen_test]
+async fn path_params_are_one_encoded_segment_and_a_missing_one_sends_nothing() {
+    let b = base();
+    let c = Client::new(options(&b)).unwrap();
+    for (value, raw) in [
+        ("a/b", "a%2Fb"),
+        ("x?y#z", "x%3Fy%23z"),
+        ("é", "%C3%A9"),
+        ("7", "7"),
+    ] {
+        let got = c
+            .get("/files/{name}")
+            .path_param("name", value)
+            .await
+            .unwrap();
+        assert_eq!(
+            prop(&got.data, "raw").as_string().as_deref(),
+            Some(raw),
+            "{value}"
+        );
+        assert_eq!(prop(&got.data, "segments").as_f64(), Some(2.0), "{value}");
+    }
+    let item = c.get("/items/{id}").path_param("id", 2).await.unwrap();
+    assert_eq!(prop(&item.data, "id").as_f64(), Some(2.0));
+    let log_before = js_sys::Array::from(&server_json(&format!("{b}/__log")).await).length();
+    for (name, value, says) in [
+        ("other", "x", "has no value"),
+        ("name", "..", "dot segment"),
+        ("name", "", "is empty"),
+    ] {
+        let e = c
+            .get("/files/{name}")
+            .path_param(name, value)
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind(), Kind::InvalidInput, "{e}");
+        assert!(e.message().contains(says), "{e}");
+    }
+    let log_after = js_sys::Array::from(&server_json(&format!("{b}/__log")).await).length();
+    assert_eq!(log_before, log_after, "requests sent for refused paths");
 }

@@ -224,6 +224,15 @@ fn scoped(server: &Server, scope_name: &str, sub: &str, req: &Request) -> Respon
             };
             r
         }
+        ["files", name] => {
+            // A path parameter as it arrived: the raw segment (percent-encoded
+            // as sent) and how many segments the path had, for the clients'
+            // path-parameter encoding (openapi.json: /files/{name}).
+            if req.method != "GET" && req.method != "HEAD" {
+                return Response::error(405, "Method not allowed").header("Allow", "GET, HEAD");
+            }
+            Response::json(200, &json!({ "raw": name, "segments": routed.len() }))
+        }
         ["bomb"] => {
             // A gzip bomb: `Content-Encoding: gzip`, about 300 KB on the
             // wire that inflate to a 300 MB JSON envelope (whose `error` is
