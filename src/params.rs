@@ -19,6 +19,16 @@ use crate::request::ConfigError;
 /// (`(name, value)` pairs; the first of a name wins), encoded as one segment.
 /// A `{` with no `}` after it is kept as it is.
 pub fn fill(template: &str, values: &[(&str, &str)]) -> Result<String, ConfigError> {
+    fill_with(template, |name| {
+        values.iter().find(|(n, _)| *n == name).map(|(_, v)| *v)
+    })
+}
+
+/// [`fill`] with the values from `value(name)`.
+pub fn fill_with<'v>(
+    template: &str,
+    value: impl Fn(&str) -> Option<&'v str>,
+) -> Result<String, ConfigError> {
     let mut out = String::with_capacity(template.len() + 16);
     let mut rest = template;
     while let Some(open) = crate::text::pos(rest, b"{") {
@@ -27,10 +37,10 @@ pub fn fill(template: &str, values: &[(&str, &str)]) -> Result<String, ConfigErr
         };
         let name = &rest[open + 1..open + 1 + len];
         out.push_str(&rest[..open]);
-        let Some((_, value)) = values.iter().find(|(n, _)| *n == name) else {
+        let Some(v) = value(name) else {
             return Err(refused(name, "has no value (params.path)"));
         };
-        match *value {
+        match v {
             "" => return Err(refused(name, "is empty")),
             "." | ".." => return Err(refused(name, "is a dot segment (\".\" or \"..\")")),
             v => encode_segment(&mut out, v),

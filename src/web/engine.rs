@@ -395,16 +395,14 @@ impl Engine {
     /// ([`crate::params::fill`]); a `TypeError` for a missing, empty or dot
     /// value.
     #[wasm_bindgen(js_name = fillPath)]
-    pub fn fill_path(template: String, pairs: Array) -> Result<String, JsValue> {
-        let owned: Vec<String> = pairs
-            .iter()
-            .map(|v| v.as_string().unwrap_or_default())
-            .collect();
-        let values: Vec<(&str, &str)> = owned
-            .chunks(2)
-            .filter_map(|c| Some((c.first()?.as_str(), c.get(1)?.as_str())))
-            .collect();
-        crate::params::fill(&template, &values).map_err(type_error)
+    pub fn fill_path(template: String, pairs: Vec<String>) -> Result<String, JsValue> {
+        crate::params::fill_with(&template, |name| {
+            pairs
+                .chunks_exact(2)
+                .find(|c| c[0] == name)
+                .map(|c| c[1].as_str())
+        })
+        .map_err(type_error)
     }
 
     /// `update`'s method: `PUT` (for `undefined`) or `PATCH`, else a `TypeError`.
