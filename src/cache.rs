@@ -26,6 +26,16 @@ use core::hash::{Hash, Hasher};
 /// Why both: `max_entries` caps bookkeeping overhead however small the bodies,
 /// `max_bytes` caps memory however few the entries. Either one being `0`
 /// means nothing is ever stored.
+///
+/// ```
+/// use projekt_client::{CacheOptions, ClientOptions};
+/// // Many small entries (a long list of avatars' JSON), at most 2 MB in all.
+/// let options = ClientOptions {
+///     cache: Some(CacheOptions { max_entries: 2_000, max_bytes: 2_000_000 }),
+///     ..ClientOptions::new("https://api.example.test/v1")
+/// };
+/// assert_eq!(CacheOptions::default(), CacheOptions { max_entries: 500, max_bytes: 8_000_000 });
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CacheOptions {
     /// Most entries kept at once (over all partitions); default 500.

@@ -56,6 +56,15 @@ const _: fn() = || {
 impl Error {
     /// A new error of `kind` (used by the client; public so Rust frontends can
     /// build errors in their own tests).
+    ///
+    /// ```
+    /// use projekt_client::{Error, Kind};
+    /// // A component's test, standing in for a failed call.
+    /// let e = Error::new(Kind::NotFound, 404, "Issue not found")
+    ///     .with_request("GET", "https://api.example.test/v1/issues/7");
+    /// assert!(e.is_not_found());
+    /// assert_eq!(e.to_string(), "NotFoundError: Issue not found");
+    /// ```
     pub fn new(kind: Kind, status: u16, message: impl Into<String>) -> Error {
         Error {
             kind,
@@ -77,22 +86,58 @@ impl Error {
 
     /// What the failure came from, as text, when JS gave one: the `fetch`
     /// rejection of a network error, the signal's reason of an abort.
+    ///
+    /// ```
+    /// # fn handle(e: &projekt_client::Error) {
+    /// if e.is_network() {
+    ///     // e.g. "TypeError: Failed to fetch" (details stay in the console).
+    ///     let detail = e.cause().unwrap_or("no detail");
+    /// }
+    /// # }
+    /// ```
     pub fn cause(&self) -> Option<&str> {
         self.cause.as_deref()
     }
 
     /// The error response's body as text (JSON for the API's envelope),
     /// every token in it `[redacted]`; `None` when none was read.
+    ///
+    /// ```
+    /// # fn handle(e: &projekt_client::Error) {
+    /// // Attach the server's answer to a bug report (tokens already redacted).
+    /// let report = format!("{e}\n\n{}", e.body().unwrap_or("(no body)"));
+    /// # }
+    /// ```
     pub fn body(&self) -> Option<&str> {
         self.body.as_deref()
     }
 
     /// The error response's headers (values with a token `[redacted]`).
+    ///
+    /// ```
+    /// # fn handle(e: &projekt_client::Error) {
+    /// // Every header of the error response, for a diagnostics panel.
+    /// let lines: Vec<String> = e
+    ///     .headers()
+    ///     .iter()
+    ///     .map(|(name, value)| format!("{name}: {value}"))
+    ///     .collect();
+    /// # }
+    /// ```
     pub fn headers(&self) -> &[(String, String)] {
         &self.headers
     }
 
     /// One response header by name (any case).
+    ///
+    /// ```
+    /// # fn handle(e: &projekt_client::Error) {
+    /// // Quote the server's request id when contacting support.
+    /// if let Some(id) = e.header("X-Request-Id") {
+    ///     let note = format!("Please mention request {id}.");
+    /// }
+    /// # }
+    /// ```
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
@@ -102,6 +147,13 @@ impl Error {
 
     /// Sets the request the error belongs to; any token in the URL (a query
     /// value, a path segment) is shown as `[redacted]`.
+    ///
+    /// ```
+    /// use projekt_client::{Error, Kind};
+    /// let e = Error::new(Kind::Server, 500, "Internal error")
+    ///     .with_request("GET", "https://api.example.test/v1/export?access_token=pjk_live_secret");
+    /// assert_eq!(e.url(), "https://api.example.test/v1/export?access_token=[redacted]");
+    /// ```
     pub fn with_request(mut self, method: &str, url: &str) -> Error {
         self.method = method.to_owned();
         self.url = crate::redact::redact_tokens(url).into_owned();
@@ -127,48 +179,141 @@ impl Error {
 
     /// An error for input the client refused before sending anything (a bad
     /// path, method or header). JavaScript sees it as a `TypeError`.
+    ///
+    /// ```
+    /// use projekt_client::Error;
+    /// // A form's own check, failing the same way the client's do.
+    /// let e = Error::invalid_input("the issue title must not be empty");
+    /// assert!(e.is_invalid_input() && !e.is_http());
+    /// assert_eq!(e.status(), 0);
+    /// ```
     pub fn invalid_input(message: impl Into<String>) -> Error {
         Error::new(Kind::InvalidInput, 0, message)
     }
 
     /// Whether the request was refused before it was sent (see [`Error::invalid_input`]).
+    ///
+    /// ```
+    /// # fn handle(e: &projekt_client::Error) {
+    /// if e.is_invalid_input() {
+    ///     // Nothing was sent: the path, header or body was refused (a bug to
+    ///     // fix in the caller, not something to show the user).
+    /// }
+    /// # }
+    /// ```
     pub fn is_invalid_input(&self) -> bool {
         self.kind == Kind::InvalidInput
     }
 
     /// The failure kind (one per JS error class).
+    ///
+    /// ```
+    /// # fn handle(e: &projekt_client::Error) {
+    /// use projekt_client::Kind;
+    /// let text = match e.kind() {
+    ///     Kind::NotFound => "This issue no longer exists.",
+    ///     Kind::Forbidden => "You have no access to this issue.",
+    ///     Kind::Network | Kind::Timeout => "The server cannot be reached.",
+    ///     _ => "Something went wrong.",
+    /// };
+    /// # }
+    /// ```
     pub fn kind(&self) -> Kind {
         self.kind
     }
     /// The HTTP status; 0 when no response came (network, timeout, abort).
+    ///
+    /// ```
+    /// # fn handle(e: &projekt_client::Error) {
+    /// match e.status() {
+    ///     0 => { /* no response: network, timeout, abort or refused input */ }
+    ///     500..=599 => { /* the server's fault: "try again later" */ }
+    ///     _ => { /* a 4xx: see `kind()` */ }
+    /// }
+    /// # }
+    /// ```
     pub fn status(&self) -> u16 {
         self.status
     }
     /// The envelope's `error` text, or a message made from the status.
+    ///
+    /// ```
+    /// # fn handle(e: &projekt_client::Error) {
+    /// // The envelope's `error`, e.g. "Issue not found", for a toast.
+    /// let toast = e.message().to_string();
+    /// # }
+    /// ```
     pub fn message(&self) -> &str {
         &self.message
     }
     /// The request method.
+    ///
+    /// ```
+    /// use projekt_client::{Error, Kind};
+    /// let e = Error::new(Kind::Conflict, 409, "Changed meanwhile")
+    ///     .with_request("PATCH", "https://api.example.test/v1/issues/7");
+    /// assert_eq!(e.method(), "PATCH");
+    /// ```
     pub fn method(&self) -> &str {
         &self.method
     }
     /// The request URL.
+    ///
+    /// ```
+    /// # fn handle(e: &projekt_client::Error) {
+    /// // A log line: "GET https://api.example.test/v1/issues: 503 after 4 attempts"
+    /// let line = format!("{} {}: {} after {} attempts", e.method(), e.url(), e.status(), e.attempts());
+    /// # }
+    /// ```
     pub fn url(&self) -> &str {
         &self.url
     }
     /// How many attempts were made (1 when it was not retried).
+    ///
+    /// ```
+    /// # fn handle(e: &projekt_client::Error) {
+    /// if e.attempts() > 1 {
+    ///     let text = format!("Gave up after {} tries: {}", e.attempts(), e.message());
+    /// }
+    /// # }
+    /// ```
     pub fn attempts(&self) -> u32 {
         self.attempts
     }
     /// The waits slept between attempts, in ms.
+    ///
+    /// ```
+    /// # fn handle(e: &projekt_client::Error) {
+    /// // How long the caller waited between attempts, in all.
+    /// let waited_ms: f64 = e.delays_ms().iter().sum();
+    /// # }
+    /// ```
     pub fn delays_ms(&self) -> &[f64] {
         &self.delays_ms
     }
     /// A 422's field map (field → messages), in the server's order; empty otherwise.
+    ///
+    /// ```
+    /// # fn handle(e: &projekt_client::Error) {
+    /// // A 422 as a list under the form: "title: Title is required".
+    /// for (field, messages) in e.field_errors() {
+    ///     for message in messages {
+    ///         let line = format!("{field}: {message}");
+    ///     }
+    /// }
+    /// # }
+    /// ```
     pub fn field_errors(&self) -> &[(String, Vec<String>)] {
         &self.field_errors
     }
     /// The first message for `field` of a 422.
+    ///
+    /// ```
+    /// # fn handle(e: &projekt_client::Error) {
+    /// // The text under the title input, e.g. "Title is required".
+    /// let title_error = e.first("title").unwrap_or_default();
+    /// # }
+    /// ```
     pub fn first(&self, field: &str) -> Option<&str> {
         self.field_errors
             .iter()
@@ -177,12 +322,28 @@ impl Error {
             .map(String::as_str)
     }
     /// Whether a 422 has messages for `field`.
+    ///
+    /// ```
+    /// # fn handle(e: &projekt_client::Error) {
+    /// // Mark the input: `aria-invalid="true"` while the server rejects it.
+    /// let title_invalid = e.has("title");
+    /// # }
+    /// ```
     pub fn has(&self, field: &str) -> bool {
         self.field_errors
             .iter()
             .any(|(k, m)| k == field && !m.is_empty())
     }
     /// The fields a 422 has messages for, in the server's order.
+    ///
+    /// ```
+    /// # fn handle(e: &projekt_client::Error) {
+    /// // Focus the first rejected input, e.g. "title" of ["title", "items.0.name"].
+    /// if let Some(first) = e.fields().first() {
+    ///     let selector = format!("[name='{first}']");
+    /// }
+    /// # }
+    /// ```
     pub fn fields(&self) -> Vec<&str> {
         self.field_errors
             .iter()
@@ -204,74 +365,227 @@ impl Error {
         crate::fields::first_messages(&self.field_errors)
     }
     /// The methods a 405's `Allow` header listed.
+    ///
+    /// ```
+    /// # fn handle(e: &projekt_client::Error) {
+    /// if e.is_method_not_allowed() {
+    ///     // e.g. "GET, HEAD": this issue can no longer be edited.
+    ///     let allowed = e.allow().join(", ");
+    /// }
+    /// # }
+    /// ```
     pub fn allow(&self) -> &[String] {
         &self.allow
     }
     /// A 403's documented cause: `"org_mismatch"` or `"session_required"`.
+    ///
+    /// ```
+    /// # fn handle(e: &projekt_client::Error) {
+    /// match e.forbidden_reason() {
+    ///     Some("org_mismatch") => { /* switch to the issue's organisation */ }
+    ///     Some("session_required") => { /* ask the user to sign in again */ }
+    ///     _ => { /* plain "no access" */ }
+    /// }
+    /// # }
+    /// ```
     pub fn forbidden_reason(&self) -> Option<&'static str> {
         self.reason
     }
     /// A 429's requested wait in ms, when the headers gave a usable one.
+    ///
+    /// ```
+    /// # fn handle(e: &projekt_client::Error) {
+    /// if let Some(ms) = e.retry_after_ms() {
+    ///     let text = format!("Too many requests; try again in {} s.", (ms / 1000.0).ceil());
+    /// }
+    /// # }
+    /// ```
     pub fn retry_after_ms(&self) -> Option<f64> {
         self.retry_after_ms
     }
     /// Any error that carries an HTTP status.
+    ///
+    /// ```
+    /// # fn handle(e: &projekt_client::Error) {
+    /// if e.is_http() {
+    ///     // The server answered: `e.status()` and `e.body()` say what it said.
+    /// } else {
+    ///     // No usable answer: network, timeout, abort, a bad body or refused input.
+    /// }
+    /// # }
+    /// ```
     pub fn is_http(&self) -> bool {
         self.kind.is_http()
     }
     /// 400 (not a request the client refused to send: see [`Error::is_invalid_input`]).
+    ///
+    /// ```
+    /// # fn handle(e: &projekt_client::Error) {
+    /// if e.is_bad_request() {
+    ///     // 400: the server could not read the request; report it, do not retry.
+    /// }
+    /// # }
+    /// ```
     pub fn is_bad_request(&self) -> bool {
         self.kind == Kind::BadRequest
     }
     /// 401.
+    ///
+    /// ```
+    /// # fn handle(e: &projekt_client::Error) {
+    /// if e.is_unauthorized() {
+    ///     // 401 (after `on_unauthorized`, if any, had no fresh token): sign in again.
+    /// }
+    /// # }
+    /// ```
     pub fn is_unauthorized(&self) -> bool {
         self.kind == Kind::Unauthorized
     }
     /// 403.
+    ///
+    /// ```
+    /// # fn handle(e: &projekt_client::Error) {
+    /// if e.is_forbidden() {
+    ///     // 403: signed in, but not allowed; see `forbidden_reason()`.
+    /// }
+    /// # }
+    /// ```
     pub fn is_forbidden(&self) -> bool {
         self.kind == Kind::Forbidden
     }
     /// 404.
+    ///
+    /// ```
+    /// # fn handle(e: &projekt_client::Error) {
+    /// if e.is_not_found() {
+    ///     // 404: show "this issue does not exist (or is in another org)".
+    /// }
+    /// # }
+    /// ```
     pub fn is_not_found(&self) -> bool {
         self.kind == Kind::NotFound
     }
     /// 405.
+    ///
+    /// ```
+    /// # fn handle(e: &projekt_client::Error) {
+    /// if e.is_method_not_allowed() {
+    ///     // 405: `allow()` lists what the path does take.
+    /// }
+    /// # }
+    /// ```
     pub fn is_method_not_allowed(&self) -> bool {
         self.kind == Kind::MethodNotAllowed
     }
     /// 409.
+    ///
+    /// ```
+    /// # fn handle(e: &projekt_client::Error) {
+    /// if e.is_conflict() {
+    ///     // 409: someone changed it meanwhile: reload, or use `Client::update`.
+    /// }
+    /// # }
+    /// ```
     pub fn is_conflict(&self) -> bool {
         self.kind == Kind::Conflict
     }
     /// 422.
+    ///
+    /// ```
+    /// # fn handle(e: &projekt_client::Error) {
+    /// if e.is_validation() {
+    ///     // 422: show each field's message next to its input.
+    ///     for field in e.fields() {
+    ///         let message = e.first(field);
+    ///     }
+    /// }
+    /// # }
+    /// ```
     pub fn is_validation(&self) -> bool {
         self.kind == Kind::Validation
     }
     /// 429.
+    ///
+    /// ```
+    /// # fn handle(e: &projekt_client::Error) {
+    /// if e.is_rate_limited() {
+    ///     // 429 after the retries: `retry_after_ms()` says how long to wait.
+    /// }
+    /// # }
+    /// ```
     pub fn is_rate_limited(&self) -> bool {
         self.kind == Kind::RateLimited
     }
     /// 500, 501, 505–599.
+    ///
+    /// ```
+    /// # fn handle(e: &projekt_client::Error) {
+    /// if e.is_server() {
+    ///     // 500, 501, 505-599 (after the retries): "something broke on our side".
+    /// }
+    /// # }
+    /// ```
     pub fn is_server(&self) -> bool {
         self.kind == Kind::Server
     }
     /// 502, 503, 504.
+    ///
+    /// ```
+    /// # fn handle(e: &projekt_client::Error) {
+    /// if e.is_unavailable() {
+    ///     // 502, 503, 504 (after the retries): "down for maintenance, back soon".
+    /// }
+    /// # }
+    /// ```
     pub fn is_unavailable(&self) -> bool {
         self.kind == Kind::Unavailable
     }
     /// No response came.
+    ///
+    /// ```
+    /// # fn handle(e: &projekt_client::Error) {
+    /// if e.is_network() {
+    ///     // No response at all: offline, DNS, CORS; `cause()` has the detail.
+    /// }
+    /// # }
+    /// ```
     pub fn is_network(&self) -> bool {
         self.kind == Kind::Network
     }
     /// An attempt timed out.
+    ///
+    /// ```
+    /// # fn handle(e: &projekt_client::Error) {
+    /// if e.is_timeout() {
+    ///     // An attempt ran past `ClientOptions::timeout` (and no retry was left).
+    /// }
+    /// # }
+    /// ```
     pub fn is_timeout(&self) -> bool {
         self.kind == Kind::Timeout
     }
     /// The caller aborted.
+    ///
+    /// ```
+    /// # fn handle(e: &projekt_client::Error) {
+    /// if e.is_aborted() {
+    ///     // The caller's signal fired (the user navigated away): show nothing.
+    ///     return;
+    /// }
+    /// # }
+    /// ```
     pub fn is_aborted(&self) -> bool {
         self.kind == Kind::Aborted
     }
     /// A 2xx body was not JSON.
+    ///
+    /// ```
+    /// # fn handle(e: &projekt_client::Error) {
+    /// if e.is_decode() {
+    ///     // A 2xx whose body is not JSON, or does not fit the type asked for.
+    /// }
+    /// # }
+    /// ```
     pub fn is_decode(&self) -> bool {
         self.kind == Kind::Decode
     }

@@ -7,6 +7,21 @@ use crate::text;
 
 /// Why an option was refused. The message names the problem and never echoes
 /// the token.
+///
+/// ```no_run
+/// # #[cfg(target_arch = "wasm32")]
+/// # fn demo() {
+/// use projekt_client::{Client, ClientOptions};
+/// let refused = Client::new(ClientOptions {
+///     token: Some("Bearer pjk_live_secret".into()),
+///     ..ClientOptions::new("https://api.example.test/v1")
+/// });
+/// if let Err(e) = refused {
+///     // projekt-client: token must not include the "Bearer " prefix; the client adds it
+///     assert!(!e.to_string().contains("pjk_live_secret"));
+/// }
+/// # }
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ConfigError(pub String);
 

@@ -51,6 +51,20 @@ pub const MAX_TIMER_MS: f64 = 2_147_483_647.0;
 /// Values that make no sense (NaN or negative delays) are read as 0 and
 /// delays above [`MAX_TIMER_MS`] as that, so any options object is safe to
 /// pass through from JavaScript unvalidated.
+///
+/// ```
+/// use projekt_client::{ClientOptions, RetryOptions};
+/// // A background sync that may take its time: up to 6 retries, waits
+/// // drawn below 1 s, 2 s, 4 s, … and never longer than 60 s.
+/// let options = ClientOptions {
+///     retry: RetryOptions { limit: 6, base_delay_ms: 1_000.0, max_delay_ms: 60_000.0 },
+///     ..ClientOptions::new("https://api.example.test/v1")
+/// };
+/// assert_eq!(
+///     RetryOptions::default(),
+///     RetryOptions { limit: 3, base_delay_ms: 500.0, max_delay_ms: 30_000.0 }
+/// );
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct RetryOptions {
     /// How many retries after the first attempt (`limit: 3` allows up to 4
@@ -79,6 +93,16 @@ impl Default for RetryOptions {
 
 impl RetryOptions {
     /// The settings for JS `retry: false`: every failure surfaces at once.
+    ///
+    /// ```
+    /// use projekt_client::{ClientOptions, RetryOptions};
+    /// // A health check: one attempt, its answer as it is.
+    /// let options = ClientOptions {
+    ///     retry: RetryOptions::disabled(),
+    ///     ..ClientOptions::new("https://api.example.test/v1")
+    /// };
+    /// assert_eq!(options.retry.limit, 0);
+    /// ```
     pub fn disabled() -> Self {
         RetryOptions {
             limit: 0,

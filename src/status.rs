@@ -6,6 +6,23 @@ use crate::prelude::*;
 
 /// What kind of failure a request ended in. Each kind is one JS error class and
 /// one `kind` string; the names are part of the public contract.
+///
+/// ```
+/// use projekt_client::{Error, Kind};
+/// fn headline(e: &Error) -> &'static str {
+///     match e.kind() {
+///         Kind::Unauthorized => "Please sign in again.",
+///         Kind::Forbidden | Kind::NotFound => "This issue is not available to you.",
+///         Kind::Validation => "Please check the highlighted fields.",
+///         Kind::RateLimited | Kind::Unavailable => "Busy right now; try again in a minute.",
+///         Kind::Network | Kind::Timeout => "You seem to be offline.",
+///         Kind::Aborted => "",
+///         _ => "Something went wrong.",
+///     }
+/// }
+/// let e = Error::new(Kind::Validation, 422, "Validation failed");
+/// assert_eq!(headline(&e), "Please check the highlighted fields.");
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Kind {
     /// 400: the request is wrong; never retried.
@@ -47,6 +64,14 @@ pub enum Kind {
 
 impl Kind {
     /// Every kind, in the contract table's order.
+    ///
+    /// ```
+    /// use projekt_client::Kind;
+    /// // The keys of an i18n catalogue: one message per error class.
+    /// let keys: Vec<&str> = Kind::ALL.iter().map(|k| k.class_name()).collect();
+    /// assert_eq!(keys[..3], ["BadRequestError", "UnauthorizedError", "ForbiddenError"]);
+    /// assert!(!Kind::ALL.contains(&Kind::InvalidInput)); // not a row of the table
+    /// ```
     pub const ALL: [Kind; 15] = [
         Kind::BadRequest,
         Kind::Unauthorized,
@@ -66,6 +91,14 @@ impl Kind {
     ];
 
     /// The `kind` string JavaScript sees.
+    ///
+    /// ```
+    /// use projekt_client::Kind;
+    /// assert_eq!(Kind::RateLimited.as_str(), "rate_limited");
+    /// // e.g. as a metrics label, the same in the Rust and the JS face
+    /// let label = format!(r#"api_errors{{kind="{}"}}"#, Kind::NotFound.as_str());
+    /// assert_eq!(label, r#"api_errors{kind="not_found"}"#);
+    /// ```
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::BadRequest => "bad_request",
@@ -88,6 +121,13 @@ impl Kind {
     }
 
     /// The JS class name (`name` of the error object).
+    ///
+    /// ```
+    /// use projekt_client::Kind;
+    /// assert_eq!(Kind::Validation.class_name(), "ValidationError");
+    /// assert_eq!(Kind::RateLimited.class_name(), "RateLimitError");
+    /// assert_eq!(Kind::InvalidInput.class_name(), "TypeError");
+    /// ```
     pub fn class_name(self) -> &'static str {
         match self {
             Kind::BadRequest => "BadRequestError",
@@ -110,6 +150,14 @@ impl Kind {
     }
 
     /// Whether the kind comes from an HTTP status (and its class extends `HttpError`).
+    ///
+    /// ```
+    /// use projekt_client::Kind;
+    /// assert!(Kind::NotFound.is_http());
+    /// assert!(!Kind::Timeout.is_http()); // no response came
+    /// let from_server: Vec<_> = Kind::ALL.into_iter().filter(|k| k.is_http()).collect();
+    /// assert_eq!(from_server.len(), 11);
+    /// ```
     pub fn is_http(self) -> bool {
         !matches!(
             self,

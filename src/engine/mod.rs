@@ -45,6 +45,17 @@ pub const MAX_ERROR_BODY: usize = 1 << 20;
 pub type CallId = u32;
 
 /// Per-request cache behaviour, named after the Fetch `RequestCache` values.
+///
+/// ```no_run
+/// # #[cfg(target_arch = "wasm32")]
+/// # async fn demo(client: &projekt_client::Client) -> Result<(), projekt_client::Error> {
+/// use projekt_client::CacheMode;
+/// // The pull-to-refresh gesture: skip the stored copy, store the answer.
+/// let fresh = client.get("/issues").cache(CacheMode::Reload).await?;
+/// // Instant first paint from the stored copy (when there is one).
+/// let quick = client.get("/issues").cache(CacheMode::ForceCache).await?;
+/// # let _ = (fresh, quick); Ok(()) }
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum CacheMode {
     /// Revalidate a stored entry with `If-None-Match`; store a fresh 200.

@@ -71,6 +71,17 @@ impl RequestBuilder {
     }
 
     /// Adds query pairs (a key repeated for a list: `[("label", "a"), ("label", "b")]`).
+    ///
+    /// ```no_run
+    /// # async fn demo(client: &projekt_client::Client) -> Result<(), projekt_client::Error> {
+    /// // GET /issues?label=bug&label=ui&per_page=50
+    /// let bugs = client
+    ///     .get("/issues")
+    ///     .query([("label", "bug"), ("label", "ui")])
+    ///     .query([("per_page", 50)])
+    ///     .await?;
+    /// # let _ = bugs; Ok(()) }
+    /// ```
     pub fn query<K, V>(mut self, pairs: impl IntoIterator<Item = (K, V)>) -> RequestBuilder
     where
         K: Into<String>,
@@ -83,24 +94,69 @@ impl RequestBuilder {
     }
 
     /// Adds a header.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: &projekt_client::Client) -> Result<(), projekt_client::Error> {
+    /// let issue = client
+    ///     .get("/issues/7")
+    ///     .header("Accept-Language", "de")
+    ///     .header("X-Request-Id", "7f3a9c")
+    ///     .await?;
+    /// # let _ = issue; Ok(()) }
+    /// ```
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> RequestBuilder {
         self.req.header_pairs.push((name.into(), value.into()));
         self
     }
 
     /// Aborts the request (its waits and retries too) when `signal` aborts.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: &projekt_client::Client) -> Result<(), projekt_client::Error> {
+    /// // A search box: each keystroke aborts the previous search.
+    /// let controller = web_sys::AbortController::new().expect("AbortController");
+    /// let results = client
+    ///     .get("/search")
+    ///     .query([("q", "crash on save")])
+    ///     .signal(&controller.signal())
+    ///     .await;
+    /// // Elsewhere, on the next keystroke: `controller.abort()`; the call
+    /// // then ends in an error with `is_aborted()`.
+    /// # let _ = results; Ok(()) }
+    /// ```
     pub fn signal(mut self, signal: &AbortSignal) -> RequestBuilder {
         self.req.signal = Some(signal.clone());
         self
     }
 
     /// The cache mode for a GET.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: &projekt_client::Client) -> Result<(), projekt_client::Error> {
+    /// use projekt_client::CacheMode;
+    /// // A "refresh" button: fetch the list whole, ignoring the stored copy.
+    /// let fresh = client.get("/issues").cache(CacheMode::Reload).await?;
+    /// // A one-off export that should not take room in the cache.
+    /// let export = client.get("/issues/export").cache(CacheMode::NoStore).await?;
+    /// # let _ = (fresh, export); Ok(()) }
+    /// ```
     pub fn cache(mut self, mode: CacheMode) -> RequestBuilder {
         self.req.cache = mode;
         self
     }
 
     /// Sends `body`, any `T: Serialize`, as JSON (maps as objects).
+    ///
+    /// ```no_run
+    /// # async fn demo(client: &projekt_client::Client) -> Result<(), projekt_client::Error> {
+    /// #[derive(serde::Serialize)]
+    /// struct Comment<'a> { body: &'a str }
+    /// client
+    ///     .post("/issues/7/comments")
+    ///     .json(&Comment { body: "Fixed in 1.4.2" })
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
     pub fn json<T: serde::Serialize + ?Sized>(mut self, body: &T) -> RequestBuilder {
         let serializer = serde_wasm_bindgen::Serializer::json_compatible();
         match body.serialize(&serializer) {
@@ -115,12 +171,31 @@ impl RequestBuilder {
     }
 
     /// Sends a JS value as JSON, as is.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: &projekt_client::Client) -> Result<(), projekt_client::Error> {
+    /// // A value that is already a JS object (from a JS library, or
+    /// // `JSON.parse`), sent without a round trip through Rust types.
+    /// let draft = js_sys::JSON::parse(r#"{"title":"Broken build"}"#).expect("JSON");
+    /// client.post("/issues").body(draft).await?;
+    /// # Ok(()) }
+    /// ```
     pub fn body(mut self, body: JsValue) -> RequestBuilder {
         self.req.body = Some(body);
         self
     }
 
     /// Sends the request.
+    ///
+    /// Awaiting the builder does the same; `send` names the future, e.g. to
+    /// hand it to a framework's resource or `spawn_local`.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: &projekt_client::Client) -> Result<(), projekt_client::Error> {
+    /// let pending = client.get("/issues/7").send();
+    /// let issue = pending.await?;
+    /// # let _ = issue; Ok(()) }
+    /// ```
     pub async fn send(mut self) -> Result<Response, Error> {
         if let Some(e) = self.error {
             return Err(e.with_request(&self.req.method, &self.req.path));

@@ -169,6 +169,18 @@ impl Inner {
 
 /// The Projekt API client (Rust face). Cheap to clone: clones share the
 /// token, cache and rate-limit gate.
+///
+/// ```no_run
+/// use projekt_client::{Client, ClientOptions};
+/// let client = Client::new(ClientOptions {
+///     token: Some("pjk_live_example".into()),
+///     ..ClientOptions::new("https://api.example.test/v1")
+/// })
+/// .expect("valid options");
+/// // One client for the app: each component gets a clone (the same cache,
+/// // token and rate-limit gate), e.g. through a framework context.
+/// let for_sidebar = client.clone();
+/// ```
 #[derive(Clone)]
 pub struct Client {
     inner: Rc<Inner>,
@@ -234,6 +246,23 @@ impl Drop for Guard {
 
 impl Client {
     /// Checks the options and builds a client.
+    ///
+    /// ```no_run
+    /// use projekt_client::{Client, ClientOptions};
+    /// let client = Client::new(ClientOptions {
+    ///     token: Some("pjk_live_example".into()),
+    ///     ..ClientOptions::new("https://api.example.test/v1")
+    /// })?;
+    /// // A base URL that is not absolute http(s) is refused, as is a token
+    /// // sent in clear text to another machine:
+    /// assert!(Client::new(ClientOptions::new("/v1")).is_err());
+    /// assert!(Client::new(ClientOptions {
+    ///     token: Some("pjk_live_example".into()),
+    ///     ..ClientOptions::new("http://api.example.test/v1")
+    /// })
+    /// .is_err());
+    /// # let _ = client; Ok::<(), projekt_client::ConfigError>(())
+    /// ```
     pub fn new(opts: ClientOptions) -> Result<Client, ConfigError> {
         let cfg = Config {
             base: BaseUrl::parse(&opts.base_url)?,
@@ -276,49 +305,123 @@ impl Client {
     }
 
     /// Replaces the token (`None` removes it). A refused token keeps the old one.
+    ///
+    /// ```no_run
+    /// # fn demo(client: &projekt_client::Client) -> Result<(), projekt_client::ConfigError> {
+    /// client.set_token(Some("pjk_live_after_sign_in"))?;
+    /// // Signed out: later requests carry no `Authorization` header.
+    /// client.set_token(None)?;
+    /// // Not a `pjk_…` token (the client adds `Bearer ` itself): refused.
+    /// assert!(client.set_token(Some("Bearer pjk_live_x")).is_err());
+    /// # Ok(()) }
+    /// ```
     pub fn set_token(&self, token: Option<&str>) -> Result<(), ConfigError> {
         self.inner.engine.borrow_mut().set_token(token)
     }
 
     /// Replaces the org id (`None` removes it).
+    ///
+    /// ```no_run
+    /// # fn demo(client: &projekt_client::Client) -> Result<(), projekt_client::ConfigError> {
+    /// // The user switched organisations: later requests send this `X-Org-Id`.
+    /// client.set_org_id(Some("6f1c1c3e-2a4b-4c5d-8e9f-0a1b2c3d4e5f"))?;
+    /// // Not a UUID: refused, the previous org id stays.
+    /// assert!(client.set_org_id(Some("acme")).is_err());
+    /// # Ok(()) }
+    /// ```
     pub fn set_org_id(&self, org_id: Option<&str>) -> Result<(), ConfigError> {
         self.inner.engine.borrow_mut().set_org_id(org_id)
     }
 
     /// Empties the ETag cache.
+    ///
+    /// ```no_run
+    /// # fn demo(client: &projekt_client::Client) -> Result<(), projekt_client::ConfigError> {
+    /// // On sign-out: nothing fetched for this user may be served again.
+    /// client.set_token(None)?;
+    /// client.clear_cache();
+    /// assert_eq!(client.cache_len(), 0);
+    /// # Ok(()) }
+    /// ```
     pub fn clear_cache(&self) {
         self.inner.engine.borrow_mut().clear_cache();
         self.inner.effects();
     }
 
     /// Bytes held by the ETag cache (the stored bodies' JSON size).
+    ///
+    /// ```no_run
+    /// # fn demo(client: &projekt_client::Client) {
+    /// // A debug panel's line.
+    /// let usage = format!("cache: {} entries, {} KB", client.cache_len(), client.cache_bytes() / 1024);
+    /// # let _ = usage; }
+    /// ```
     pub fn cache_bytes(&self) -> usize {
         self.inner.engine.borrow().cache_bytes()
     }
 
     /// Entries held by the ETag cache.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: &projekt_client::Client) -> Result<(), projekt_client::Error> {
+    /// client.get("/issues/7").await?; // a 200 with an ETag is kept
+    /// assert!(client.cache_len() <= 500); // `CacheOptions::max_entries` by default
+    /// # Ok(()) }
+    /// ```
     pub fn cache_len(&self) -> usize {
         self.inner.engine.borrow().cache_len()
     }
 
     /// Calls in flight (0 once every call has settled or been dropped).
+    ///
+    /// ```no_run
+    /// # fn demo(client: &projekt_client::Client) {
+    /// // A global progress bar: shown while any request is under way.
+    /// let busy = client.calls_in_flight() > 0;
+    /// # let _ = busy; }
+    /// ```
     pub fn calls_in_flight(&self) -> usize {
         self.inner.engine.borrow().calls()
     }
 
     /// Whether a GET of `path` would skip the cache because a write to it
     /// (or to the collection it belongs to) is in flight.
+    ///
+    /// ```no_run
+    /// # fn demo(client: &projekt_client::Client) {
+    /// // Show "saving…" next to the issue while its PATCH is on its way.
+    /// let saving = client.write_in_flight("/issues/7");
+    /// # let _ = saving; }
+    /// ```
     pub fn write_in_flight(&self, path: &str) -> bool {
         let e = self.inner.engine.borrow();
         e.url(path, &[]).is_ok_and(|u| e.write_in_flight(&u))
     }
 
     /// `path` joined onto the base URL (absolute URLs must lie inside it).
+    ///
+    /// ```no_run
+    /// use projekt_client::{Client, ClientOptions};
+    /// let client = Client::new(ClientOptions::new("https://api.example.test/v1"))?;
+    /// // An `<a href>` to a download the browser fetches itself.
+    /// let href = client.url_for("/files/report.pdf")?;
+    /// assert_eq!(href, "https://api.example.test/v1/files/report.pdf");
+    /// assert!(client.url_for("../admin").is_err());
+    /// assert!(client.url_for("https://elsewhere.example/v1").is_err());
+    /// # Ok::<(), projekt_client::ConfigError>(())
+    /// ```
     pub fn url_for(&self, path: &str) -> Result<String, ConfigError> {
         self.inner.engine.borrow().url(path, &[])
     }
 
     /// The base URL requests are joined onto.
+    ///
+    /// ```no_run
+    /// use projekt_client::{Client, ClientOptions};
+    /// let client = Client::new(ClientOptions::new("https://api.example.test/v1/"))?;
+    /// assert_eq!(client.base_url(), "https://api.example.test/v1"); // no trailing slash
+    /// # Ok::<(), projekt_client::ConfigError>(())
+    /// ```
     pub fn base_url(&self) -> String {
         self.inner.engine.borrow().base().as_str().to_owned()
     }
@@ -336,6 +439,15 @@ impl Client {
     }
 
     /// GET `path` and deserialize the body into any `T: DeserializeOwned`.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: &projekt_client::Client) -> Result<(), projekt_client::Error> {
+    /// #[derive(serde::Deserialize)]
+    /// struct Issue { id: u64, title: String }
+    /// let issue: Issue = client.get_json("/issues/7").await?;
+    /// // A body that does not fit `Issue` is an error of kind `Decode`.
+    /// # let _ = (issue.id, issue.title); Ok(()) }
+    /// ```
     pub async fn get_json<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<T, Error> {
         self.get(path)
             .await?
@@ -344,27 +456,75 @@ impl Client {
     }
 
     /// A POST to `path`; give it a body with [`RequestBuilder::json`].
+    ///
+    /// ```no_run
+    /// # async fn demo(client: &projekt_client::Client) -> Result<(), projekt_client::Error> {
+    /// #[derive(serde::Serialize)]
+    /// struct NewIssue<'a> { title: &'a str, labels: &'a [&'a str] }
+    /// let created = client
+    ///     .post("/issues")
+    ///     .json(&NewIssue { title: "Broken build", labels: &["ci"] })
+    ///     .await?;
+    /// assert_eq!(created.status, 201);
+    /// # Ok(()) }
+    /// ```
     pub fn post(&self, path: &str) -> RequestBuilder {
         RequestBuilder::new(self, "POST", path)
     }
 
     /// A PUT to `path`.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: &projekt_client::Client) -> Result<(), projekt_client::Error> {
+    /// use std::collections::HashMap;
+    /// let settings = HashMap::from([("theme", "dark"), ("locale", "de")]);
+    /// client.put("/me/settings").json(&settings).await?;
+    /// # Ok(()) }
+    /// ```
     pub fn put(&self, path: &str) -> RequestBuilder {
         RequestBuilder::new(self, "PUT", path)
     }
 
     /// A PATCH to `path`.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: &projekt_client::Client) -> Result<(), projekt_client::Error> {
+    /// use std::collections::HashMap;
+    /// client
+    ///     .patch("/issues/7")
+    ///     .json(&HashMap::from([("state", "closed")]))
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
     pub fn patch(&self, path: &str) -> RequestBuilder {
         RequestBuilder::new(self, "PATCH", path)
     }
 
     /// A DELETE of `path` (a 204 gives an `undefined` body).
+    ///
+    /// ```no_run
+    /// # async fn demo(client: &projekt_client::Client) -> Result<(), projekt_client::Error> {
+    /// let gone = client.delete("/issues/7").await?;
+    /// assert!(gone.data.is_undefined()); // 204 No Content
+    /// # Ok(()) }
+    /// ```
     pub fn delete(&self, path: &str) -> RequestBuilder {
         RequestBuilder::new(self, "DELETE", path)
     }
 
     /// Sends one request; the engine decides the gate, cache, retries and
     /// error. Dropping the future aborts it and releases what it held.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: &projekt_client::Client) -> Result<(), projekt_client::Error> {
+    /// use projekt_client::{CacheMode, Request};
+    /// // What `client.get("/issues").query(…).cache(…)` builds, spelt out.
+    /// let mut req = Request::new("GET", "/issues");
+    /// req.query.push(("state".into(), "open".into()));
+    /// req.cache = CacheMode::NoCache;
+    /// let resp = client.request(req).await?;
+    /// # let _ = resp; Ok(()) }
+    /// ```
     pub async fn request(&self, req: Request) -> Result<Response, Error> {
         let method = crate::request::normalise_method(if req.method.is_empty() {
             "GET"

@@ -162,6 +162,28 @@ fn strings(list: &[JsValue]) -> Vec<String> {
 ///   }
 /// });
 /// ```
+///
+/// From Rust, with the JS error object of [`Error::to_js`](crate::Error::to_js):
+///
+/// ```no_run
+/// # async fn demo(client: &projekt_client::Client, form: &web_sys::Element) -> Result<(), projekt_client::Error> {
+/// use projekt_client::{bind_errors, clear_errors};
+/// use std::collections::HashMap;
+/// // `form` is the `<form>` element (a `web_sys` element or any JS value
+/// // holding one); `body` what the user typed.
+/// let body = HashMap::from([("title", ""), ("priority", "urgent")]);
+/// clear_errors(form);
+/// match client.post("/issues").json(&body).await {
+///     Err(e) if e.is_validation() => {
+///         let options = js_sys::Object::new();
+///         js_sys::Reflect::set(&options, &"invalidClass".into(), &"is-invalid".into()).ok();
+///         let unmatched = bind_errors(form, &e.to_js(), &options);
+///         // `unmatched` lists the keys no control of the form shows.
+///     }
+///     other => { other?; }
+/// }
+/// # Ok(()) }
+/// ```
 pub fn bind_errors(form: &JsValue, error: &JsValue, options: &JsValue) -> Array {
     js_bind_errors(form, error, options, &rules())
 }
@@ -177,6 +199,16 @@ pub fn bind_errors(form: &JsValue, error: &JsValue, options: &JsValue) -> Array 
 /// ```js
 /// import { clearErrors } from "projekt-client";
 /// form.addEventListener("reset", () => clearErrors(form));
+/// ```
+///
+/// From Rust:
+///
+/// ```no_run
+/// # fn demo(form: &web_sys::Element) {
+/// use projekt_client::clear_errors;
+/// // The user pressed "Cancel": the form shows no server errors any more.
+/// clear_errors(form);
+/// # }
 /// ```
 pub fn clear_errors(form: &JsValue) {
     js_clear_errors(form);
@@ -199,6 +231,22 @@ pub fn clear_errors(form: &JsValue) {
 /// // Vue (a reactive object) or Svelte (a writable store)
 /// Object.assign(serverErrors, Object.fromEntries(fieldMessages(error)));
 /// errors.set(Object.fromEntries(fieldMessages(error)));
+/// ```
+///
+/// From Rust, for a JS error object (for a [`crate::Error`],
+/// [`Error::field_messages`](crate::Error::field_messages) gives the same
+/// pairs as Rust strings):
+///
+/// ```no_run
+/// # fn demo(error: &projekt_client::Error) {
+/// use projekt_client::field_messages;
+/// use js_sys::Array;
+/// let js_error = error.to_js(); // or one a JS library handed over
+/// for pair in Array::from(&field_messages(&js_error)).iter() {
+///     let pair = Array::from(&pair);
+///     let (field, message) = (pair.get(0), pair.get(1)); // e.g. "title", "Title is required"
+/// }
+/// # }
 /// ```
 pub fn field_messages(error: &JsValue) -> JsValue {
     js_field_messages(error, &rules())

@@ -9,6 +9,24 @@ use web_sys::{AbortSignal, Headers};
 
 /// One request ([`crate::Client::request`]); the builders of
 /// [`crate::Client::get`] and the others fill it in.
+///
+/// ```no_run
+/// # async fn demo(client: &projekt_client::Client) -> Result<(), projekt_client::Error> {
+/// use projekt_client::{CacheMode, Request};
+/// let controller = web_sys::AbortController::new().expect("AbortController");
+/// let req = Request {
+///     method: "POST".into(),
+///     path: "/issues".into(),
+///     query: vec![("notify".into(), "false".into())],
+///     body: Some(js_sys::JSON::parse(r#"{"title":"Broken build"}"#).expect("JSON")),
+///     headers: None, // or a `Headers`, a plain object or an array of pairs
+///     header_pairs: vec![("Idempotency-Key".into(), "c1d2e3".into())],
+///     signal: Some(controller.signal()),
+///     cache: CacheMode::Default, // read only for a GET
+/// };
+/// let created = client.request(req).await?;
+/// # let _ = created; Ok(()) }
+/// ```
 #[derive(Clone, Debug, Default)]
 pub struct Request {
     /// HTTP method (`GET` when empty).
@@ -32,6 +50,15 @@ pub struct Request {
 
 impl Request {
     /// A request for `method` and `path`.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: &projekt_client::Client) -> Result<(), projekt_client::Error> {
+    /// use projekt_client::Request;
+    /// let mut req = Request::new("DELETE", "/issues/7");
+    /// req.header_pairs.push(("If-Match".into(), "\"v3\"".into()));
+    /// client.request(req).await?;
+    /// # Ok(()) }
+    /// ```
     pub fn new(method: &str, path: &str) -> Request {
         Request {
             method: method.to_string(),
@@ -42,6 +69,18 @@ impl Request {
 }
 
 /// A successful answer.
+///
+/// ```no_run
+/// # async fn demo(client: &projekt_client::Client) -> Result<(), projekt_client::Error> {
+/// let resp = client.get("/issues/7").await?;
+/// assert!(resp.status == 200 || resp.status == 304);
+/// let title = js_sys::Reflect::get(&resp.data, &"title".into()).ok();
+/// let request_id = resp.headers.get("x-request-id").ok().flatten();
+/// let version = resp.etag.clone(); // e.g. `W/"3"`, to send back as `If-Match`
+/// let cached = resp.from_cache; // a 304: `data` is the stored copy
+/// let retried = resp.attempts > 1;
+/// # let _ = (title, request_id, version, cached, retried); Ok(()) }
+/// ```
 #[derive(Clone, Debug)]
 pub struct Response {
     /// 2xx, or 304 when the body came from the cache.

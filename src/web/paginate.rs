@@ -17,6 +17,17 @@ use wasm_bindgen::JsCast;
 use web_sys::AbortSignal;
 
 /// One page of a list.
+///
+/// ```no_run
+/// # async fn demo(client: &projekt_client::Client) -> Result<(), projekt_client::Error> {
+/// let mut pages = client.paginate("/issues", Vec::new(), 10);
+/// while let Some(page) = pages.next_page().await? {
+///     let shown = page.items.length(); // a js_sys::Array
+///     let total = js_sys::Reflect::get(&page.meta, &"total".into()).ok();
+///     let from = &page.url; // e.g. "https://api.example.test/v1/issues?cursor=…"
+/// }
+/// # Ok(()) }
+/// ```
 #[derive(Clone, Debug)]
 pub struct Page {
     /// The page's items (`data`, or the body itself when it is an array).
@@ -136,6 +147,22 @@ impl Pages {
 
     /// The next item of the list, fetching the next page when the current
     /// one is used up; `Ok(None)` after the last item.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: &projekt_client::Client) -> Result<(), projekt_client::Error> {
+    /// // The first open issue labelled "blocker", reading no further page
+    /// // than needed.
+    /// let mut issues = client.paginate("/issues", vec![("state".into(), "open".into())], 100);
+    /// let mut blocker = None;
+    /// while let Some(issue) = issues.next_item().await? {
+    ///     let labels = js_sys::Reflect::get(&issue, &"labels".into()).unwrap_or_default();
+    ///     if js_sys::Array::from(&labels).includes(&"blocker".into(), 0) {
+    ///         blocker = Some(issue);
+    ///         break;
+    ///     }
+    /// }
+    /// # let _ = blocker; Ok(()) }
+    /// ```
     pub async fn next_item(&mut self) -> Result<Option<JsValue>, Error> {
         loop {
             if let Some((items, i)) = &mut self.current {
@@ -152,6 +179,16 @@ impl Pages {
     }
 
     /// The next page, `Ok(None)` after the last one.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: &projekt_client::Client) -> Result<(), projekt_client::Error> {
+    /// // A "load more" button: one page per click.
+    /// let mut pages = client.paginate("/issues", Vec::new(), 1_000);
+    /// if let Some(page) = pages.next_page().await? {
+    ///     for issue in page.items.iter() { /* render `issue` */ }
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn next_page(&mut self) -> Result<Option<Page>, Error> {
         let Some(url) = self.take_next() else {
             return Ok(None);
@@ -194,6 +231,18 @@ impl Stream for Pages {
 }
 
 /// The items of a paginated list as a [`Stream`] ([`Pages::items`]).
+///
+/// ```no_run
+/// # async fn demo(client: &projekt_client::Client) -> Result<(), projekt_client::Error> {
+/// use futures_core::Stream;
+/// use std::pin::Pin;
+/// let mut items = client.paginate("/issues", Vec::new(), 20).items();
+/// // `StreamExt::next` (futures-util) does this; by hand, without a helper:
+/// while let Some(issue) = std::future::poll_fn(|cx| Pin::new(&mut items).poll_next(cx)).await {
+///     let issue = issue?; // one JS value per item
+/// }
+/// # Ok(()) }
+/// ```
 pub struct Items(Pages);
 
 impl Stream for Items {
@@ -221,6 +270,17 @@ impl Stream for Items {
 impl Client {
     /// Walks a paginated list from `path` (`meta.next_cursor`, `meta.next`,
     /// page numbers or a `Link: rel="next"` header), at most `max_pages` pages.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: &projekt_client::Client) -> Result<(), projekt_client::Error> {
+    /// let query = vec![("state".to_string(), "open".to_string())];
+    /// let mut open = Vec::new();
+    /// let mut issues = client.paginate("/issues", query, 50);
+    /// while let Some(issue) = issues.next_item().await? {
+    ///     open.push(issue);
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub fn paginate(&self, path: &str, query: Vec<(String, String)>, max_pages: u32) -> Pages {
         Pages {
             client: self.clone(),
@@ -257,6 +317,21 @@ impl Client {
 
     /// [`Client::update`] with its method (`PUT` or `PATCH`), the number of
     /// attempts and an abort signal.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: &projekt_client::Client) -> Result<(), projekt_client::Error> {
+    /// #[derive(serde::Serialize, serde::Deserialize)]
+    /// struct Issue { title: String, labels: Vec<String> }
+    /// let controller = web_sys::AbortController::new().expect("AbortController");
+    /// // PATCH with `If-Match`, up to 5 read-change-write rounds on 409/412.
+    /// client
+    ///     .update_with("/issues/7", "PATCH", 5, Some(controller.signal()), |mut issue: Issue| {
+    ///         issue.labels.push("triaged".into());
+    ///         issue
+    ///     })
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn update_with<T, F>(
         &self,
         path: &str,
