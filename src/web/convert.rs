@@ -63,6 +63,15 @@ pub(crate) fn field_errors_object(fields: &[(String, Vec<String>)]) -> Object {
 impl Error {
     /// The error body parsed as JSON (`undefined` when there was none or it
     /// is not JSON).
+    ///
+    /// ```no_run
+    /// # async fn demo(client: &projekt_client::Client) {
+    /// if let Err(e) = client.get("/issues/7").await {
+    ///     let body = e.data(); // e.g. { error: "Not found" }
+    ///     web_sys::console::log_1(&body);
+    /// }
+    /// # }
+    /// ```
     pub fn data(&self) -> JsValue {
         match &self.body {
             Some(b) => bindings::json_parse(&JsValue::from_str(b)).unwrap_or(JsValue::UNDEFINED),
@@ -74,6 +83,13 @@ impl Error {
     /// with `name`, `kind`, `status`, `message`, `method`, `url`, `attempts`
     /// and the class-specific fields. Input errors (a bad path or option)
     /// become a plain `TypeError`.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: &projekt_client::Client) -> Result<(), wasm_bindgen::JsValue> {
+    /// // Hand the error to JS code that narrows with the package's guards.
+    /// let result = client.get("/issues/7").await.map_err(|e| e.to_js())?;
+    /// # let _ = result; Ok(()) }
+    /// ```
     pub fn to_js(&self) -> JsValue {
         if self.is_invalid_input() {
             return js_sys::TypeError::new(&self.message).into();
