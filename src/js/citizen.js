@@ -49,6 +49,9 @@ export function __tabsJoin(hear) {
     try {
       channel = new BroadcastChannel(CHANNEL);
       channel.onmessage = (ev) => deliver(ev.data, undefined);
+      // Node (SSR, scripts) has BroadcastChannel too, and an open one keeps
+      // the process alive: unref it there (browsers have no `unref`).
+      if (typeof channel.unref === "function") channel.unref();
     } catch {
       channel = null; // an opaque origin (sandboxed frame): this page only
     }
