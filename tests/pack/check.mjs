@@ -37,7 +37,7 @@ try {
   console.log(`# ${packed.filename}: ${packed.size} bytes packed, ${packed.unpackedSize} unpacked, ${files.length} files`);
   const web = existsSync(path.join(pkgDir, "inline.js"));
   const inlineEntry = web ? "inline.js" : "inline/inline.js";
-  const allowed = /^(README\.md|LICENSE[^/]*|package\.json|index\.js|client\.js|citizen\.js|persist\.js|forms\.js|index\.d\.ts|(inline\/)?inline\.(js|d\.ts)|inline\/(index\.(js|d\.ts)|client\.js|citizen\.js|persist\.js|forms\.js|projekt_client\.js|snippets\/[^/]+\/src\/js\/[a-z_]+\.js)|projekt_client(_bg)?\.(js|d\.ts)|projekt_client_bg\.wasm(\.d\.ts)?|snippets\/[^/]+\/src\/js\/[a-z_]+\.js)$/;
+  const allowed = /^(README\.md|LICENSE[^/]*|package\.json|index\.js|client\.js|citizen\.js|persist\.js|forms\.js|index\.d\.ts|(inline\/)?inline\.(js|d\.ts)|inline\/(index\.(js|d\.ts)|node\.js|client\.js|citizen\.js|persist\.js|forms\.js|projekt_client\.js|snippets\/[^/]+\/src\/js\/[a-z_]+\.js)|projekt_client(_bg)?\.(js|d\.ts)|projekt_client_bg\.wasm(\.d\.ts)?|snippets\/[^/]+\/src\/js\/[a-z_]+\.js)$/;
   const stray = files.filter((f) => !allowed.test(f));
   ok(stray.length === 0, `the tarball holds only what a user needs${stray.length ? ` (stray: ${stray.join(", ")})` : ""}`);
   for (const need of ["package.json", "index.js", "client.js", "citizen.js", "persist.js", "forms.js", "index.d.ts", "projekt_client_bg.wasm", "README.md"]) {
