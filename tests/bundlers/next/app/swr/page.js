@@ -1,0 +1,5 @@
+import SwrFixture from "./swr-fixture";
+
+export default function Page() {
+  return <SwrFixture />;
+}
