@@ -20,6 +20,7 @@ import {
   __sleep as sleep,
   __mergeHeaders as mergeHeaders,
   __readCapped as readCapped,
+  __cancelBody as cancel,
   __redactedHeaders as redactedHeaders,
   isProjektError,
 } from "./runtime.js";
@@ -274,13 +275,6 @@ function copyOf(text, parsed) {
   }
 }
 
-function cancel(res) {
-  try {
-    if (res.body) res.body.cancel().catch(() => {});
-  } catch {
-    // a body already used or locked needs no cancelling
-  }
-}
 
 /**
  * The Projekt API client.

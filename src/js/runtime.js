@@ -193,6 +193,20 @@ export async function __readCapped(res, max) {
 }
 
 /**
+ * Cancels a response's body (what is left of it is not downloaded): a body
+ * already read, locked or errored needs nothing, and no rejection escapes.
+ * Both faces release unread bodies with it.
+ */
+export function __cancelBody(res) {
+  try {
+    const body = res.body;
+    if (body && !body.locked) body.cancel().catch(() => {});
+  } catch {
+    // nothing to cancel
+  }
+}
+
+/**
  * `headers` with any token in a value shown as `[redacted]` (by `shown`, the
  * engine's rule; only values that could hold one are passed to it): what an
  * error exposes as `headers`.

@@ -51,6 +51,10 @@ extern "C" {
         extra: &Object,
     ) -> JsValue;
 
+    /// Cancels what is left of a response's body; never rejects.
+    #[wasm_bindgen(js_name = __cancelBody)]
+    pub fn cancel_body(res: &web_sys::Response);
+
     /// A body's text, stopped past `max` bytes (`undefined` then).
     #[wasm_bindgen(js_name = __readCapped)]
     pub fn read_capped(res: &web_sys::Response, max: f64) -> Promise;

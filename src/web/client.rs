@@ -1212,7 +1212,6 @@ fn describe(v: &JsValue) -> Option<String> {
 }
 
 fn cancel_body(resp: &web_sys::Response) {
-    if let Some(body) = resp.body() {
-        let _ = body.cancel();
-    }
+    // (In JS: a locked or errored body's cancel() rejects, unhandled here.)
+    bindings::cancel_body(resp);
 }
