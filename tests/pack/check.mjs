@@ -8,8 +8,9 @@
 // maps or build files); every path package.json names (main, module, types,
 // exports, sideEffects, files) exists in it; `npm pkg fix` finds nothing to
 // fix; TypeScript resolves `import … from "projekt-client"` to the shipped
-// declarations; and Node (with --experimental-wasm-modules, the bundler
-// target's ESM-wasm import) loads the package by name and makes real requests
+// declarations; and Node (no flag: the bundler build's "node" export
+// condition is inline/node.js, the embedded .wasm instantiated on import)
+// loads the package by name and makes real requests
 // to the test server: a 404 rejects with NotFoundError, a 200 resolves. It
 // does so for the bundler build's main entry and, in both builds, for
 // "projekt-client/inline" (the .wasm inside the module: no flag, no fetch).
@@ -96,9 +97,10 @@ try {
     const result = (() => { try { return JSON.parse(out.trim().split("\n").pop()); } catch { return null; } })();
     return { out, result };
   };
-  // The bundler build's main entry (its .wasm imported as a module), then
+  // The bundler build's main entry (Node resolves it through the "node"
+  // condition to inline/node.js: no flag needed), then
   // "projekt-client/inline" (both builds have it), each by name.
-  const ways = web ? [] : [["projekt-client", ["--experimental-wasm-modules", "--no-warnings", "use.mjs"]]];
+  const ways = web ? [] : [["projekt-client", ["use.mjs"]]];
   ways.push(["projekt-client/inline", ["use-inline.mjs"]]);
   for (const [name, args] of ways) {
     const { out, result } = use(args);
