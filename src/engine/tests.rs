@@ -4,10 +4,10 @@
 
 use super::*;
 
-const BASE: &str = "https://api.test/v1";
-const TOKEN: &str = "pjk_live_engine";
+pub(super) const BASE: &str = "https://api.test/v1";
+pub(super) const TOKEN: &str = "pjk_live_engine";
 
-fn config() -> Config {
+pub(super) fn config() -> Config {
     Config {
         base: BaseUrl::parse(BASE).unwrap(),
         token: Some(TOKEN.into()),
@@ -32,7 +32,7 @@ fn engine() -> Engine<String> {
     Engine::new(config()).unwrap()
 }
 
-fn url(path: &str) -> String {
+pub(super) fn url(path: &str) -> String {
     format!("{BASE}{path}")
 }
 
@@ -58,7 +58,7 @@ fn fetch(a: &Action<String>) -> &Fetch {
     }
 }
 
-fn head(status: u16) -> Head<'static> {
+pub(super) fn head(status: u16) -> Head<'static> {
     Head {
         status,
         ..Head::default()

@@ -4,36 +4,18 @@
 use super::*;
 use crate::tabs;
 
-const BASE: &str = "https://api.test/v1";
-const TOKEN: &str = "pjk_live_citizen";
+use super::tests::{head, url, TOKEN};
 
+/// The shared test config (src/engine/tests.rs) with crossTab on.
 fn config() -> Config {
     Config {
-        base: BaseUrl::parse(BASE).unwrap(),
-        token: Some(TOKEN.into()),
-        org_id: None,
-        allow_insecure_token: false,
-        timeout_ms: Some(10_000.0),
-        total_timeout_ms: None,
-        retry: RetryOptions {
-            limit: 3,
-            base_delay_ms: 100.0,
-            max_delay_ms: 10_000.0,
-        },
-        cache: Some(CacheOptions::default()),
-        refresh: false,
-        max_body_bytes: None,
         cross_tab: true,
-        persist: false,
+        ..super::tests::config()
     }
 }
 
 fn engine(cfg: Config) -> Engine<String> {
     Engine::new(cfg).unwrap()
-}
-
-fn url(path: &str) -> String {
-    format!("{BASE}{path}")
 }
 
 fn start(e: &mut Engine<String>, method: &str, path: &str, now: f64) -> (CallId, Action<String>) {
@@ -48,13 +30,6 @@ fn start(e: &mut Engine<String>, method: &str, path: &str, now: f64) -> (CallId,
     ) {
         Started::Call(id, a) => (id, a),
         Started::Join(l) => panic!("joined {l}"),
-    }
-}
-
-fn head(status: u16) -> Head<'static> {
-    Head {
-        status,
-        ..Head::default()
     }
 }
 
