@@ -13,10 +13,10 @@
 // Environment: PROJEKT_TEST_SERVER_BIN, CHROMIUM_BIN (default /usr/bin/chromium),
 // E2E_SKIP_BUILD=1 (reuse www/dist as it is).
 
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
-import { createInterface } from "node:readline";
+import { startTestServer } from "../tests/support/server.mjs";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 
@@ -30,10 +30,7 @@ const since = () => `${((Date.now() - T0) / 1000).toFixed(1)} s`;
 let server = null;
 let browser = null;
 function cleanup() {
-  if (server && server.exitCode === null && server.signalCode === null) {
-    try { server.stdin.end(); } catch {}
-    try { server.kill("SIGTERM"); } catch {}
-  }
+  if (server) server.stop();
 }
 process.on("exit", cleanup);
 for (const sig of ["SIGINT", "SIGTERM"]) {
@@ -63,25 +60,6 @@ function build() {
   console.error(`e2e: demo built (${since()})`);
 }
 
-async function startServer() {
-  let bin = process.env.PROJEKT_TEST_SERVER_BIN || path.join(ROOT, "target/debug/projekt-test-server");
-  if (!existsSync(bin)) {
-    run("cargo", ["build", "-q", "-p", "projekt-test-server"], { cwd: ROOT });
-  }
-  server = spawn(bin, ["--static", path.join(WWW, "dist"), "--port", "0", "--exit-on-stdin-eof"], {
-    stdio: ["pipe", "pipe", "inherit"],
-  });
-  const lines = createInterface({ input: server.stdout });
-  return await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error("test server did not start in 10 s")), 10_000);
-    server.once("exit", (code) => reject(new Error(`test server exited (${code})`)));
-    lines.once("line", (line) => {
-      clearTimeout(timer);
-      const m = /listening on (http:\/\/\S+)/.exec(line);
-      m ? resolve(m[1]) : reject(new Error(`unexpected server output: ${line}`));
-    });
-  });
-}
 
 // ---------------------------------------------------------------- checks
 
@@ -104,7 +82,8 @@ function eq(actual, expected, what) {
 
 async function main() {
   build();
-  const base = await startServer();
+  server = await startTestServer(["--static", path.join(WWW, "dist")]);
+  const base = server.url;
   const api = `${base}/s/e2e-${process.pid}-${Date.now()}`;
   console.error(`e2e: server ${base} (${since()})`);
 

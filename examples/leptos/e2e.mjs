@@ -12,11 +12,11 @@
 // flight. Prints `ok …` / `not ok …` and `N passed, N failed`; the release
 // build's time and the .wasm's size on stderr.
 
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, rmSync, statSync, readFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import path from "node:path";
-import { createInterface } from "node:readline";
+import { startTestServer } from "../../tests/support/server.mjs";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 
@@ -29,10 +29,7 @@ const since = () => `${((Date.now() - T0) / 1000).toFixed(1)} s`;
 let server = null;
 let browser = null;
 process.on("exit", () => {
-  if (server && server.exitCode === null) {
-    try { server.stdin.end(); } catch {}
-    try { server.kill("SIGTERM"); } catch {}
-  }
+  if (server) server.stop();
 });
 
 function run(cmd, args, opts = {}) {
@@ -53,21 +50,6 @@ function build() {
   console.error(`e2e(leptos): built in ${since()}; .wasm ${out.length} B, ${gzipSync(out, { level: 9 }).length} B gzip`);
 }
 
-async function startServer() {
-  const bin = process.env.PROJEKT_TEST_SERVER_BIN || path.join(ROOT, "target/debug/projekt-test-server");
-  if (!existsSync(bin)) run("cargo", ["build", "-q", "-p", "projekt-test-server"], { cwd: ROOT });
-  server = spawn(bin, ["--static", DIST, "--port", "0", "--exit-on-stdin-eof"], { stdio: ["pipe", "pipe", "inherit"] });
-  const lines = createInterface({ input: server.stdout });
-  return await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error("test server did not start in 10 s")), 10_000);
-    server.once("exit", (code) => reject(new Error(`test server exited (${code})`)));
-    lines.once("line", (line) => {
-      clearTimeout(timer);
-      const m = /listening on (http:\/\/\S+)/.exec(line);
-      m ? resolve(m[1]) : reject(new Error(`unexpected server output: ${line}`));
-    });
-  });
-}
 
 let passed = 0;
 let failed = 0;
@@ -87,7 +69,8 @@ function eq(actual, expected, what) {
 
 async function main() {
   build();
-  const base = await startServer();
+  server = await startTestServer(["--static", DIST]);
+  const base = server.url;
   const scope = `leptos-${process.pid}-${Date.now()}`;
   const api = `${base}/s/${scope}`;
   browser = await chromium.launch({
@@ -143,8 +126,7 @@ async function main() {
   });
 
   await browser.close();
-  server.stdin.end();
-  server.kill("SIGTERM");
+  server.stop();
   console.log(`${passed} passed, ${failed} failed (${since()})`);
   process.exitCode = failed ? 1 : 0;
 }

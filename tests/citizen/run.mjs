@@ -10,9 +10,8 @@
 // The page (tests/citizen/page.html) and the API are served by one test
 // server (`--static` the repo root), so the tabs share an origin.
 
-import { spawn, execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { createInterface } from "node:readline";
+import { startTestServer } from "../support/server.mjs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
@@ -22,20 +21,6 @@ const TOKEN_B = "pjk_live_CITIZEN_B";
 let server;
 let browser;
 
-async function startServer() {
-  const bin = path.join(ROOT, "target/debug/projekt-test-server");
-  if (!existsSync(bin)) execFileSync("cargo", ["build", "-q", "-p", "projekt-test-server"], { cwd: ROOT, stdio: "inherit" });
-  server = spawn(bin, ["--static", ROOT, "--port", "0", "--exit-on-stdin-eof"], { stdio: ["pipe", "pipe", "inherit"] });
-  const lines = createInterface({ input: server.stdout });
-  return await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error("test server did not start in 10 s")), 10_000);
-    lines.once("line", (line) => {
-      clearTimeout(timer);
-      const m = /listening on (http:\/\/\S+)/.exec(line);
-      m ? resolve(m[1]) : reject(new Error(`unexpected server output: ${line}`));
-    });
-  });
-}
 
 let passed = 0;
 let failed = 0;
@@ -88,7 +73,8 @@ async function open(context, api) {
 async function main() {
   const buildDir = path.join(ROOT, "dist/web/index.js");
   if (!existsSync(buildDir)) throw new Error("dist/web is missing: scripts/build-package web dist/web");
-  base = await startServer();
+  server = await startTestServer(["--static", ROOT]);
+  base = server.url;
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_BIN || "/usr/bin/chromium",
     args: ["--no-sandbox", "--headless", "--disable-gpu", "--disable-dev-shm-usage"],
@@ -303,6 +289,6 @@ try {
   console.log(`FAIL citizen could not run: ${e?.stack ?? e}`);
 } finally {
   if (browser) await browser.close().catch(() => {});
-  if (server) server.stdin.end();
+  if (server) server.stop();
 }
 process.exit(failed === 0 && passed > 0 ? 0 : 1);
