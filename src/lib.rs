@@ -124,3 +124,21 @@ pub use web::client::{Client, Request, RequestBuilder, Response};
 pub use web::forms::{bind_errors, clear_errors, field_messages};
 #[cfg(all(target_arch = "wasm32", feature = "client"))]
 pub use web::paginate::{Items, Page, Pages};
+
+/// `template` with each `{name}` filled from `params`, each value
+/// percent-encoded as one path segment (a `/` in a value stays inside its
+/// segment); a `{name}` without a value, or an empty or dot (`.`, `..`)
+/// value, is a [`ConfigError`]. What [`RequestBuilder::path_param`] does,
+/// for the calls that take a finished path, such as `Client::paginate`.
+/// Works on every target.
+///
+/// ```
+/// let path = projekt_client::fill_path("/orgs/{org}/issues", &[("org", "acme co")]).unwrap();
+/// assert_eq!(path, "/orgs/acme%20co/issues");
+/// assert!(projekt_client::fill_path("/issues/{id}", &[]).is_err());
+/// ```
+///
+/// [`RequestBuilder::path_param`]: https://docs.rs/projekt-client/latest/projekt_client/struct.RequestBuilder.html#method.path_param
+pub fn fill_path(template: &str, params: &[(&str, &str)]) -> Result<String, ConfigError> {
+    params::fill(template, params)
+}
