@@ -139,6 +139,9 @@ pub use web::paginate::{Items, Page, Pages};
 /// ```
 ///
 /// [`RequestBuilder::path_param`]: https://docs.rs/projekt-client/latest/projekt_client/struct.RequestBuilder.html#method.path_param
-pub fn fill_path(template: &str, params: &[(&str, &str)]) -> Result<String, ConfigError> {
+pub fn fill_path(
+    template: &str,
+    params: &[(&str, &str)],
+) -> Result<alloc::string::String, ConfigError> {
     params::fill(template, params)
 }
