@@ -276,7 +276,9 @@ impl ClientOptions {
             base_url: base_url.into(),
             token: None,
             org_id: None,
-            timeout: Some(Duration::from_secs(10)),
+            timeout: Some(Duration::from_millis(
+                crate::engine::DEFAULT_TIMEOUT_MS as u64,
+            )),
             total_timeout: None,
             retry: RetryOptions::default(),
             cache: Some(CacheOptions::default()),

@@ -167,11 +167,20 @@ pub fn is_idempotent(method: &str) -> bool {
 pub fn retryable(method: &str, has_idempotency_key: bool, failure: Failure) -> bool {
     match failure {
         Failure::Status(429) => true,
-        Failure::Status(500 | 502 | 503 | 504) | Failure::Network | Failure::Timeout => {
-            has_idempotency_key || is_idempotent(method)
-        }
-        Failure::Status(_) => false,
+        Failure::Status(s) if !may_retry_status(s) => false,
+        _ => has_idempotency_key || is_idempotent(method),
     }
+}
+
+/// The statuses a request may be retried on (by [`retryable`]'s rule, for
+/// some method). The executors read an error body together with its head
+/// unless the status is one of these (the engine may retry it instead, and
+/// then the body is never read).
+pub const RETRY_STATUSES: [u16; 5] = [429, 500, 502, 503, 504];
+
+/// Whether `status` is one of [`RETRY_STATUSES`].
+pub fn may_retry_status(status: u16) -> bool {
+    RETRY_STATUSES.contains(&status)
 }
 
 /// The failed attempt's error `kind`, which is what `onRetry` reports as

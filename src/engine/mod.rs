@@ -41,6 +41,9 @@ mod tests_citizen;
 /// Error bodies larger than this are not read (an envelope is small).
 pub const MAX_ERROR_BODY: usize = 1 << 20;
 
+/// Each attempt's timeout when none is given: 10 s (both faces' default).
+pub const DEFAULT_TIMEOUT_MS: f64 = 10_000.0;
+
 /// A call's handle, unique over the engine's life.
 pub type CallId = u32;
 

@@ -31,11 +31,11 @@ let persisting;
 const persistence = () => (persisting ??= import("./persist.js"));
 
 /**
- * Error bodies larger than this are not parsed (an envelope is small): by
- * `Content-Length` when the response has one (the bytes on the wire, so a
- * compressed body is judged by its compressed size), else by the text's length.
+ * The engine's `[maxErrorBody, ...retryStatuses]` (left in `out` by
+ * `new Engine`): an error body is read with its head unless the engine may retry
+ * its status, and never past that many bytes.
  */
-const MAX_ERROR_BODY = 1 << 20;
+let RULES;
 /**
  * A 2xx body at least this long (by `Content-Length`) is decoded chunk by
  * chunk as it arrives, so its UTF-8 decoding overlaps the rest of the
@@ -55,8 +55,6 @@ const HEAD = [
   "etag", "cache-control", "x-ratelimit-remaining", "x-ratelimit-reset", "retry-after", "allow",
   "content-length", "content-type", "vary",
 ];
-/** Statuses the engine may retry, whose body is read only if it does not. */
-const RETRYABLE = [429, 500, 502, 503, 504];
 /** The engine's action codes (src/web/engine.rs). */
 const FETCH = 0;
 const READ_BODY = 1;
@@ -133,11 +131,11 @@ function optFunction(options, key) {
 
 const positive = (v) => (typeof v === "number" && Number.isFinite(v) && v > 0 ? v : undefined);
 
-/** `retry`: `[limit, baseDelayMs, maxDelayMs]`. */
+/** `retry`: `[limit, baseDelayMs, maxDelayMs]`, `undefined` for the engine's default. */
 function retryOptions(v) {
-  const r = [3, 500, 30000];
+  const r = [];
   if (absent(v) || v === true) return r;
-  if (v === false) return [0, 500, 30000];
+  if (v === false) return [0];
   if (!isObject(v)) throw typeError("retry must be false or { limit, baseDelayMs, maxDelayMs }");
   const limit = optNumber(v, "limit");
   if (limit !== undefined) {
@@ -153,11 +151,11 @@ function retryOptions(v) {
   return r;
 }
 
-/** `cache`: `[maxEntries, maxBytes]`, `maxEntries` -1 for off. */
+/** `cache`: `[maxEntries, maxBytes, persist]`, `maxEntries` -1 for off, `undefined` for the engine's default. */
 function cacheOptions(v) {
-  const c = [500, 8e6, false];
+  const c = [, , false];
   if (absent(v) || v === true) return c;
-  if (v === false) return [-1, 0, false];
+  if (v === false) return [-1, , false];
   if (!isObject(v)) throw typeError("cache must be false or { maxEntries, maxBytes, persist }");
   const entries = optNumber(v, "maxEntries", "entries");
   if (entries !== undefined) c[0] = Math.min(entries, 1e9);
@@ -330,11 +328,11 @@ export class Client {
     const insecure = Boolean(get(options, "allowInsecureToken"));
     const maxBody = optNumber(options, "maxBodyBytes", "bytes");
     this.#engine = new Engine(
-      baseUrl, token, org, insecure, limit, base, max, entries, bytes,
-      timeout === undefined ? 10000 : timeout, total === undefined ? 0 : total, this.#onUnauthorized !== undefined,
-      maxBody === undefined ? -1 : maxBody, crossTab !== false && typeof BroadcastChannel === "function", persist,
-      this.#out, this.#fx,
+      baseUrl, token, org, insecure, limit, base, max, entries, bytes, timeout, total,
+      this.#onUnauthorized !== undefined, maxBody, crossTab !== false && typeof BroadcastChannel === "function",
+      persist, this.#out, this.#fx,
     );
+    RULES = this.#out.splice(0);
     if (crossTab !== false) {
       const engine = this.#engine;
       // (Held weakly by the channel: a dropped client stops hearing.)
@@ -835,7 +833,7 @@ export class Client {
       }
     }
     let errText;
-    if (status >= 400 && (eagerAll || !RETRYABLE.includes(status))) {
+    if (status >= 400 && (eagerAll || RULES.indexOf(status, 1) < 0)) {
       errText = await this.#errorText(ctx, res);
       flags |= 2 << HEAD.length;
       packed = packed === undefined ? errText : packed + "\n" + errText;
@@ -873,16 +871,11 @@ export class Client {
     }
   }
 
-  /** An error body's text, at most MAX_ERROR_BODY long (`""` past that, or unreadable). */
+  /** An error body's text, at most the engine's bound long (`""` past that, or unreadable). */
   async #errorText(ctx, res) {
     if (ctx.method === "HEAD") return "";
-    const length = (res.headers.get("content-length") || "").trim();
-    if (/^\+?\d+$/.test(length) && Number(length) > MAX_ERROR_BODY) {
-      cancel(res);
-      return "";
-    }
     try {
-      return (await readCapped(res, MAX_ERROR_BODY)) ?? "";
+      return (await readCapped(res, RULES[0])) ?? "";
     } catch {
       return ""; // an unreadable body makes the message from the status
     }

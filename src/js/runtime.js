@@ -170,12 +170,18 @@ export function __makeError(kind, status, message, method, url, attempts, extra)
 /**
  * A body's text, read chunk by chunk and stopped (the stream cancelled) once
  * more than `max` bytes came, whatever the encoding (a gzip bomb counts as
- * what it inflates to) and however long the body runs: `undefined` then.
- * Both faces read error bodies with it.
+ * what it inflates to) and however long the body runs: `undefined` then,
+ * and at once, unread, when its `Content-Length` already says more. Both
+ * faces read error bodies (and bodies under `maxBodyBytes`) with it.
  */
 export async function __readCapped(res, max) {
   const body = res.body;
   if (!body) return "";
+  const length = res.headers.get("content-length");
+  if (/^\s*\+?\d+\s*$/.test(length) && +length > max) {
+    __cancelBody(res);
+    return undefined;
+  }
   const reader = body.getReader();
   const decoder = new TextDecoder();
   let text = "";

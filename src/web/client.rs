@@ -971,7 +971,7 @@ impl Client {
             get("vary"),
         );
         let status = r.status();
-        let eager = status >= 400 && (eager_all || !matches!(status, 429 | 500 | 502 | 503 | 504));
+        let eager = status >= 400 && (eager_all || !crate::retry::may_retry_status(status));
         if eager {
             *err_text = read_error_text(ctx, r).await;
         }
@@ -1122,19 +1122,9 @@ async fn read_error_text(ctx: &Ctx, resp: &web_sys::Response) -> String {
     if ctx.method == "HEAD" {
         return String::new();
     }
-    let too_big = resp
-        .headers()
-        .get("content-length")
-        .ok()
-        .flatten()
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .is_some_and(|n| n > engine::MAX_ERROR_BODY as u64);
-    if too_big {
-        cancel_body(resp);
-        return String::new();
-    }
-    // Read chunk by chunk and stopped past the bound, whatever the
-    // encoding or how long the body runs.
+    // Refused unread when its length says it is over the bound; else read
+    // chunk by chunk and stopped past it, whatever the encoding or how long
+    // the body runs.
     let promise = bindings::read_capped(resp, engine::MAX_ERROR_BODY as f64);
     match JsFuture::from(promise).await {
         Ok(t) => t.as_string().unwrap_or_default(),

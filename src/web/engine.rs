@@ -106,7 +106,8 @@ fn answer(code: u32, id: CallId, rest: &[JsValue]) -> JsValue {
 #[wasm_bindgen]
 impl Engine {
     /// Checks the options' values (client.js has checked their types).
-    /// `max_entries < 0` turns the cache off; a timeout ≤ 0 or `NaN` is none.
+    /// `NaN` (client.js's `undefined`) takes the default, `max_entries` -1
+    /// turns the cache off, and a timeout ≤ 0 is none.
     #[wasm_bindgen(constructor)]
     #[allow(clippy::too_many_arguments)]
     pub fn new(
@@ -114,7 +115,7 @@ impl Engine {
         token: &JsValue,
         org_id: &JsValue,
         allow_insecure: bool,
-        limit: u32,
+        limit: f64,
         base_delay_ms: f64,
         max_delay_ms: f64,
         max_entries: f64,
@@ -129,27 +130,40 @@ impl Engine {
         fx: Array,
     ) -> Result<Engine, JsValue> {
         let base = BaseUrl::parse(&text(base_url)).map_err(type_error)?;
+        // Options left out (`undefined`, NaN here) take the defaults the Rust
+        // face's `ClientOptions::new` has: one definition of each.
+        let (retry, cache) = (RetryOptions::default(), CacheOptions::default());
+        let or = |v: f64, default: f64| if v.is_nan() { default } else { v };
+        let given = |v: f64| (!v.is_nan()).then_some(v);
         let cfg = Config {
             base,
             token: opt(token),
             org_id: opt(org_id),
             allow_insecure_token: allow_insecure,
-            timeout_ms: Some(timeout_ms),
-            total_timeout_ms: Some(total_timeout_ms),
+            timeout_ms: Some(or(timeout_ms, engine::DEFAULT_TIMEOUT_MS)),
+            total_timeout_ms: given(total_timeout_ms),
             retry: RetryOptions {
-                limit,
-                base_delay_ms,
-                max_delay_ms,
+                limit: or(limit, retry.limit as f64) as u32,
+                base_delay_ms: or(base_delay_ms, retry.base_delay_ms),
+                max_delay_ms: or(max_delay_ms, retry.max_delay_ms),
             },
-            cache: (max_entries >= 0.0).then(|| CacheOptions {
-                max_entries: max_entries.min(1e9) as usize,
-                max_bytes: max_bytes.clamp(0.0, 1e15) as usize,
+            cache: (max_entries != -1.0).then(|| CacheOptions {
+                max_entries: or(max_entries.min(1e9), cache.max_entries as f64) as usize,
+                max_bytes: or(max_bytes.clamp(0.0, 1e15), cache.max_bytes as f64) as usize,
             }),
             refresh,
-            max_body_bytes: (max_body_bytes >= 0.0).then_some(max_body_bytes),
+            max_body_bytes: given(max_body_bytes),
             cross_tab,
             persist,
         };
+        // What client.js reads once from `out`, so that it holds no rule of
+        // its own: `[MAX_ERROR_BODY, ...RETRY_STATUSES]` (an error body is
+        // read with its head unless the engine may retry its status, and
+        // never past that many bytes).
+        out.set(0, (engine::MAX_ERROR_BODY as u32).into());
+        for (i, s) in crate::retry::RETRY_STATUSES.iter().enumerate() {
+            out.set(i as u32 + 1, (*s as u32).into());
+        }
         Ok(Engine {
             e: engine::Engine::new(cfg).map_err(type_error)?,
             urls: Vec::new(),
