@@ -1045,6 +1045,10 @@ impl<B: Clone> Engine<B> {
             }
             call.reading = Some((status, etag, storable));
             call.stage = Stage::Body;
+            // No body to read: a HEAD, a 204 or 205, a declared length of 0.
+            if call.method == "HEAD" || status == 204 || status == 205 || declared == Some(0.0) {
+                return self.body(call, None, 0);
+            }
             return self.hold(call, Action::ReadBody { keep, max });
         }
         if status == 304 {

@@ -939,3 +939,42 @@ fn an_error_body_with_an_escaped_token_is_redacted_after_decoding() {
         e.redact_body(body)
     );
 }
+
+#[test]
+fn a_response_with_no_body_settles_without_a_read() {
+    let mut e = engine();
+    get_200(&mut e, "/issues/7", "\"v1\"", "{\"id\":7}");
+    // A 204 to a write, a 205, a HEAD's 200 and a declared length of 0:
+    // settled at the head, with nothing to read; a write still invalidates.
+    let cases: [(&str, &str, u16, Option<&str>); 4] = [
+        ("DELETE", "/issues/7", 204, None),
+        ("POST", "/issues/8/reset", 205, None),
+        ("HEAD", "/issues/9", 200, None),
+        ("GET", "/issues/10", 200, Some("0")),
+    ];
+    for (method, path, status, length) in cases {
+        let (id, _) = start(&mut e, method, &url(path));
+        let h = Head {
+            content_length: length,
+            ..etagged(status, "\"v2\"")
+        };
+        let a = e.on(id, Event::Response(h), 1.0, 0.5);
+        assert!(
+            matches!(a, Action::Done(Outcome::Fresh { status: s, attempts: 1, .. }) if s == status),
+            "{method} {status}: {a:?}"
+        );
+        assert_eq!(e.calls(), 0, "{method} {status}: nothing held");
+    }
+    // The DELETE dropped /issues/7's entry; the empty GET stored nothing.
+    assert_eq!(e.cache_len(), 0);
+    // A 200 with a length reads its body as before.
+    let (id, _) = start(&mut e, "GET", &url("/issues/11"));
+    let h = Head {
+        content_length: Some("12"),
+        ..head(200)
+    };
+    assert!(matches!(
+        e.on(id, Event::Response(h), 1.0, 0.5),
+        Action::ReadBody { .. }
+    ));
+}

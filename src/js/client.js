@@ -843,10 +843,7 @@ export class Client {
 
   /** A 2xx body: `{ data, text }` (`undefined`s when empty), `{ failure, cause }` or `{ aborted, reason }`. */
   async #readSuccess(ctx, res, needText, max) {
-    const status = res.status;
-    if (ctx.method === "HEAD" || status === 204 || status === 205) return {};
     const length = res.headers.get("content-length");
-    if (length === "0") return {};
     try {
       if (max >= 0) {
         // maxBodyBytes: read chunk by chunk, stopped past the bound.

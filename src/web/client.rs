@@ -1049,14 +1049,7 @@ async fn read_success(
     keep: bool,
     max: Option<f64>,
 ) -> Result<(JsValue, JsValue), BodyRead> {
-    let status = resp.status();
-    if ctx.method == "HEAD" || status == 204 || status == 205 {
-        return Ok((JsValue::UNDEFINED, JsValue::UNDEFINED));
-    }
     let length = resp.headers().get("content-length").ok().flatten();
-    if length.as_deref() == Some("0") {
-        return Ok((JsValue::UNDEFINED, JsValue::UNDEFINED));
-    }
     let fail = |e: JsValue| -> BodyRead {
         if e.is_instance_of::<js_sys::SyntaxError>() {
             return BodyRead::Failed(BodyFailure::Decode, e);
