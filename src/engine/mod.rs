@@ -130,8 +130,10 @@ pub struct Config {
 /// drained with [`Engine::take_effects`] after each step.
 #[derive(Clone, Debug)]
 pub enum Effect<B> {
-    /// Post this message on the [`crate::tabs::CHANNEL`] channel.
-    Tell(String),
+    /// Post this message on the [`crate::tabs::CHANNEL`] channel; `true`:
+    /// keep it too, for the clients made in the next hour (in this tab or
+    /// another: a tab opened during a hold holds too).
+    Tell(String, bool),
     /// Keep this entry in the persisted cache too.
     Persist(Persisted<B>),
     /// Drop persisted entries.
@@ -1000,7 +1002,7 @@ impl<B: Clone> Engine<B> {
                 if grew && self.cross_tab && own_identity(&call) {
                     let note = crate::tabs::Note::Hold(self.gate.wait_ms(now));
                     self.effects
-                        .push(Effect::Tell(crate::tabs::encode(&self.scope, &note)));
+                        .push(Effect::Tell(crate::tabs::encode(&self.scope, &note), true));
                 }
             }
         }
@@ -1358,9 +1360,11 @@ impl<B: Clone> Engine<B> {
                 if self.cross_tab || self.persist {
                     let (path, parent) = crate::cache::path_digests(&call.url);
                     if self.cross_tab {
+                        // (Not kept: a client made later has none of the
+                        // entries it drops, and revalidates what it persisted.)
                         let note = crate::tabs::Note::Drop(path, parent);
                         self.effects
-                            .push(Effect::Tell(crate::tabs::encode(&self.scope, &note)));
+                            .push(Effect::Tell(crate::tabs::encode(&self.scope, &note), false));
                     }
                     if self.persist {
                         let hex = |d: u64| {

@@ -37,7 +37,11 @@ fn tells(e: &mut Engine<String>) -> Vec<String> {
     e.take_effects()
         .into_iter()
         .filter_map(|x| match x {
-            Effect::Tell(m) => Some(m),
+            Effect::Tell(m, keep) => {
+                // Holds are kept for later clients; drops are not.
+                assert_eq!(keep, m.contains(" h "), "{m}");
+                Some(m)
+            }
             _ => None,
         })
         .collect()

@@ -1,26 +1,66 @@
 // What a good browser citizen needs from the page, for both executors (the
 // npm `Client` in client.js and the Rust `Client`): the `crossTab` channel
 // and the wait for the network. It decides nothing: the engine writes and
-// judges the notes (src/tabs.rs) and says when to wait (src/engine/).
+// judges the notes (src/tabs.rs), says which to keep, and says when to wait
+// (src/engine/).
 //
 // One `BroadcastChannel` per page, shared by every client in it: a note a
 // client tells goes to the other tabs over the channel and, by hand, to the
 // other clients of this page (a channel never delivers to itself). Clients
-// are held weakly: one that is dropped stops hearing and is forgotten.
+// are held weakly: one that is dropped stops hearing and is forgotten. The
+// notes the engine asks to keep (a hold) are kept for an hour in the
+// origin's localStorage, which every tab reads at once (in memory where there
+// is none): a client made later, in this tab or a tab opened later, hears
+// them first.
 
 const CHANNEL = "projekt-client"; // src/tabs.rs, CHANNEL
 /** Notes kept for clients that join later: a hold outlives its note. */
-const RECENT_MAX = 32;
-const RECENT_MS = 3_600_000; // src/tabs.rs, MAX_HOLD_MS
+const KEPT = "projekt-client:notes";
+const KEPT_MAX = 32;
+const KEPT_MS = 3_600_000; // src/tabs.rs, MAX_HOLD_MS
 const hearers = new Set();
-const recent = [];
+let memory = [];
 let channel;
+
+/** The origin's localStorage, `undefined` where there is none (workers, Node, an opaque origin). */
+function storage() {
+  try {
+    return typeof window === "object" && window !== null ? window.localStorage || undefined : undefined;
+  } catch {
+    return undefined; // a sandboxed frame: reading it throws
+  }
+}
+
+/** The kept notes of the last hour, as `[message, at]`, oldest first. */
+function kept(now) {
+  let list = memory;
+  const s = storage();
+  if (s) {
+    try {
+      const v = JSON.parse(s.getItem(KEPT));
+      if (Array.isArray(v)) list = v;
+    } catch {
+      // unreadable: the page's own
+    }
+  }
+  // (Not one from the future: it would hold past its time.)
+  return list.filter((n) => Array.isArray(n) && typeof n[0] == "string" && now - n[1] >= 0 && now - n[1] < KEPT_MS);
+}
+
+function keep(message, at) {
+  const list = kept(at).slice(1 - KEPT_MAX);
+  list.push([message, at]);
+  memory = list;
+  try {
+    storage()?.setItem(KEPT, JSON.stringify(list));
+  } catch {
+    // full or refused: kept in this page only
+  }
+}
 
 function deliver(message, from) {
   if (typeof message !== "string" || message.length > 96) return; // the engine reads short strings only
   const at = Date.now();
-  recent.push([message, at]);
-  if (recent.length > RECENT_MAX) recent.shift();
   for (const ref of hearers) {
     const h = ref.deref();
     if (h === undefined) {
@@ -37,9 +77,9 @@ function deliver(message, from) {
 
 /**
  * Joins the page's channel: `hear(message, at)` is called with each note
- * from other tabs and other clients of this page, and when which it came
- * (`Date.now()`); first with the notes this page heard in the last hour, so
- * a client made during another's hold holds too. Returns the membership,
+ * from other tabs and other clients of this page, and when it came
+ * (`Date.now()`); first with the notes kept in the last hour, so a client
+ * made during another's hold (in any tab of the origin) holds too. Returns the membership,
  * which the client keeps (and passes to `__tabsTell`); `undefined` where
  * there is no `BroadcastChannel` or `WeakRef`.
  */
@@ -58,15 +98,16 @@ export function __tabsJoin(hear) {
   }
   const member = { hear };
   hearers.add(new WeakRef(member));
-  const now = Date.now();
-  for (const [message, at] of recent) {
-    if (now - at < RECENT_MS) hear(message, at);
-  }
+  for (const [message, at] of kept(Date.now())) hear(message, at);
   return member;
 }
 
-/** Tells `message` to the other tabs and to this page's other clients. */
-export function __tabsTell(member, message) {
+/**
+ * Tells `message` to the other tabs and to this page's other clients; with
+ * `keepIt`, keeps it for the clients made in the next hour too.
+ */
+export function __tabsTell(member, message, keepIt) {
+  if (keepIt) keep(message, Date.now());
   deliver(message, member);
   if (channel) {
     try {

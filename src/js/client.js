@@ -512,7 +512,7 @@ export class Client {
     const fx = this.#fx.splice(0);
     for (const x of fx) {
       if (x[0] === TELL) {
-        if (this.#tab) tabsTell(this.#tab, x[2]);
+        if (this.#tab) tabsTell(this.#tab, x[2], x[3]);
       } else if (x[0] === PERSIST) {
         const [, , scope, base, key, path, etag, entry, size, maxEntries, maxBytes] = x;
         persistence().then(

@@ -76,7 +76,7 @@ extern "C" {
 
     /// Tells a note to the other tabs and this page's other clients.
     #[wasm_bindgen(js_name = __tabsTell)]
-    pub fn tabs_tell(member: &JsValue, message: &str);
+    pub fn tabs_tell(member: &JsValue, message: &str, keep: bool);
 
     /// Whether `navigator.onLine` is false.
     #[wasm_bindgen(js_name = __isOffline)]

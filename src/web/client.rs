@@ -133,9 +133,9 @@ impl Inner {
         };
         for x in fx {
             match x {
-                Effect::Tell(m) => {
+                Effect::Tell(m, keep) => {
                     if let Some((member, _)) = &*self.tab.borrow() {
-                        bindings::tabs_tell(member, &m);
+                        bindings::tabs_tell(member, &m, keep);
                     }
                 }
                 Effect::Persist(p) => {

@@ -486,7 +486,7 @@ impl Engine {
         }
         for x in self.e.take_effects() {
             let a = match x {
-                Effect::Tell(m) => answer(TELL, 0, &[js(&m)]),
+                Effect::Tell(m, keep) => answer(TELL, 0, &[js(&m), keep.into()]),
                 Effect::Persist(p) => answer(
                     PERSIST,
                     0,

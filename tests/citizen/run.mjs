@@ -139,6 +139,50 @@ async function main() {
     await context.close();
   });
 
+  await check("crossTab: a tab opened during another tab's hold holds too (and so does a reloaded one); the server sees none of its requests until the reset", async () => {
+    const s = scope();
+    const context = await browser.newContext();
+    const a = await open(context, s.api);
+    // A: one 429 asking for 3 s; A's tab is closed during the wait.
+    const heldFrom = Date.now();
+    await a.evaluate(() => {
+      window.pending = makeClient().get("/status/429?retry_after=3").catch(() => {});
+    });
+    await a.waitForFunction(() => window.retries.length === 1);
+    await a.close();
+    // B opens after the note was told, with no other tab of the API open.
+    const b = await open(context, s.api);
+    // (Its page is reloaded away below, before the hold ends.)
+    const bDone = b.evaluate(() => makeClient().get("/whoami")).catch(() => "reloaded");
+    await sleep(600);
+    eq((await s.log("GET", "/whoami")).length, 0, "requests the server got from B during the hold");
+    // B reloads: the new page's client holds for what is left.
+    await b.reload();
+    await b.waitForFunction(() => window.ready === true);
+    const left = b.evaluate(async () => {
+      const t = performance.now();
+      await makeClient().get("/whoami?after=reload");
+      return performance.now() - t;
+    });
+    const waited = await left;
+    const since = Date.now() - heldFrom;
+    assert(since > 2800, `B's reloaded client resolved ${since} ms after the hold began, inside its 3 s`);
+    assert(waited > 500, `B's reloaded client waited only ${Math.round(waited)} ms`);
+    eq((await s.log("GET", "/whoami")).length, 1, "requests after the reset (the reloaded page's)");
+    eq(await bDone, "reloaded", "B's first call");
+    // Another API (another scope) in a new tab is not held.
+    const other = scope();
+    const c = await open(context, other.api);
+    const quick = await c.evaluate(async () => {
+      const t = performance.now();
+      await makeClient().get("/whoami");
+      return performance.now() - t;
+    });
+    eq((await other.log("GET", "/whoami")).length, 1, "another API's request");
+    assert(quick < 1000, `another API waited ${Math.round(quick)} ms`);
+    await context.close();
+  });
+
   await check("crossTab: two clients in one page share a 429's hold", async () => {
     const s = scope();
     const context = await browser.newContext();
