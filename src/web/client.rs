@@ -197,6 +197,19 @@ unsafe impl Send for Client {}
 #[cfg(not(target_feature = "atomics"))]
 unsafe impl Sync for Client {}
 
+/// The response headers the engine reads ([`Head`]), in its order.
+const HEAD: [&str; 9] = [
+    "etag",
+    "cache-control",
+    "x-ratelimit-remaining",
+    "x-ratelimit-reset",
+    "retry-after",
+    "allow",
+    "content-length",
+    "content-type",
+    "vary",
+];
+
 /// How one attempt ended before its body was read.
 enum Attempt {
     Response(web_sys::Response),
@@ -955,26 +968,15 @@ impl Client {
         eager_all: bool,
         err_text: &mut String,
     ) -> Action<Entry> {
-        let headers = r.headers();
-        let get = |name: &str| headers.get(name).ok().flatten();
-        let (etag, cache_control, remaining, reset) = (
-            get("etag"),
-            get("cache-control"),
-            get("x-ratelimit-remaining"),
-            get("x-ratelimit-reset"),
-        );
-        let (retry_after, allow, length, content_type, vary) = (
-            get("retry-after"),
-            get("allow"),
-            get("content-length"),
-            get("content-type"),
-            get("vary"),
-        );
         let status = r.status();
         let eager = status >= 400 && (eager_all || !crate::retry::may_retry_status(status));
         if eager {
             *err_text = read_error_text(ctx, r).await;
         }
+        // (Read after the await: nothing but the text is held across it.)
+        let headers = r.headers();
+        let [etag, cache_control, remaining, reset, retry_after, allow, length, content_type, vary] =
+            HEAD.map(|name| headers.get(name).ok().flatten());
         let head = Head {
             status,
             redirected: r.redirected() || r.type_() == ResponseType::Opaqueredirect,
