@@ -7,6 +7,8 @@ pub mod builder;
 #[cfg(feature = "client")]
 pub mod client;
 pub(crate) mod convert;
+#[cfg(feature = "client")]
+mod drive;
 #[cfg(feature = "npm")]
 pub mod engine;
 #[cfg(feature = "forms")]
