@@ -22,6 +22,7 @@ import {
   __readCapped as readCapped,
   __cancelBody as cancel,
   __redactedHeaders as redactedHeaders,
+  __pageOf as pageOf,
   isProjektError,
 } from "./runtime.js";
 import { __tabsJoin as tabsJoin, __tabsTell as tabsTell, __isOffline as isOffline, __waitOnline as waitOnline } from "./citizen.js";
@@ -424,24 +425,8 @@ export class Client {
           next = undefined;
           if (!walk.admit(url)) return;
           const resp = await request(url);
-          const body = resp.data;
-          const inner = get(body, "data");
-          const items = Array.isArray(body) ? body : Array.isArray(inner) ? inner : [];
-          const meta = get(body, "meta");
-          const text = (k) => {
-            const v = get(meta, k);
-            return typeof v === "string" ? v : undefined;
-          };
-          const num = (a, b) => {
-            const v = get(meta, a);
-            if (typeof v === "number") return v;
-            const w = get(meta, b);
-            return typeof w === "number" ? w : undefined;
-          };
-          next = Pager.next(
-            url, text("next_cursor"), text("next"), num("current_page", "page"),
-            num("last_page", "total_pages"), headersOf(resp).get("link"), items.length,
-          );
+          const [items, meta, cursor, after, page, last] = pageOf(resp.data);
+          next = Pager.next(url, cursor, after, page, last, headersOf(resp).get("link"), items.length);
           yield { data: items, meta, url: showUrl(url) };
         }
       } finally {

@@ -252,6 +252,23 @@ export function __mergeHeaders(stored, fresh) {
   return merged;
 }
 
+/**
+ * What a list page's body says, read once for both faces' `paginate` (the
+ * engine decides the next page from it, src/pagination.rs):
+ * `[items, meta, nextCursor, next, page, lastPage]`. `items` is the body
+ * when it is an array, else its `data` array, else `[]`; `page` is
+ * `meta.current_page` or `meta.page`, `lastPage` `meta.last_page` or
+ * `meta.total_pages`; a value of another type is `undefined`.
+ */
+export function __pageOf(body) {
+  const inner = present(get(body, "data"));
+  const items = Array.isArray(body) ? body : Array.isArray(inner) ? inner : [];
+  const meta = present(get(body, "meta"));
+  const text = (k) => str(get(meta, k)) ?? undefined;
+  const num = (...keys) => keys.map((k) => get(meta, k)).find((v) => typeof v == "number");
+  return [items, meta, text("next_cursor"), text("next"), num("current_page", "page"), num("last_page", "total_pages")];
+}
+
 // ---- form binding: bindErrors, clearErrors, fieldMessages ----
 
 // The DOM layer of bindErrors, clearErrors and fieldMessages; what they do is

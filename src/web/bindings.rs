@@ -65,6 +65,12 @@ extern "C" {
     /// A copy of `stored` with `fresh`'s headers set over it.
     #[wasm_bindgen(js_name = __mergeHeaders)]
     pub fn merge_headers(stored: &web_sys::Headers, fresh: &web_sys::Headers) -> web_sys::Headers;
+
+    /// What a list page's body says: `[items, meta, nextCursor, next, page,
+    /// lastPage]` (client.js reads its pages with the same function).
+    #[cfg(feature = "client")]
+    #[wasm_bindgen(js_name = __pageOf)]
+    pub fn page_of(body: &JsValue) -> js_sys::Array;
 }
 
 #[cfg(feature = "client")]

@@ -6,7 +6,6 @@ use crate::pagination::{next_url, PageMeta, Walk};
 use crate::request::append_query;
 use crate::status::Kind;
 use crate::web::client::{CacheMode, Client, Request, Response};
-use crate::web::convert::get;
 use futures_core::Stream;
 use js_sys::Array;
 use std::future::Future;
@@ -85,24 +84,14 @@ async fn fetch(
     let mut req = Request::new("GET", &url);
     req.signal = signal;
     let resp = client.request(req).await?;
-    let body = resp.data;
-    let items: Array = if Array::is_array(&body) {
-        body.clone().unchecked_into()
-    } else {
-        let d = get(&body, "data");
-        if Array::is_array(&d) {
-            d.unchecked_into()
-        } else {
-            Array::new()
-        }
-    };
-    let meta = get(&body, "meta");
-    let num = |a: &str, b: &str| get(&meta, a).as_f64().or_else(|| get(&meta, b).as_f64());
+    // (Read by the same function as client.js's pages: src/js/runtime.js.)
+    let p = crate::web::bindings::page_of(&resp.data);
+    let (items, meta): (Array, JsValue) = (p.get(0).unchecked_into(), p.get(1));
     let page_meta = PageMeta {
-        next_cursor: get(&meta, "next_cursor").as_string(),
-        next: get(&meta, "next").as_string(),
-        page: num("current_page", "page"),
-        last_page: num("last_page", "total_pages"),
+        next_cursor: p.get(2).as_string(),
+        next: p.get(3).as_string(),
+        page: p.get(4).as_f64(),
+        last_page: p.get(5).as_f64(),
     };
     let link = resp.headers.get("link").ok().flatten();
     let next = next_url(&url, &page_meta, link.as_deref(), items.length() as usize);
