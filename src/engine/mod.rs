@@ -232,7 +232,8 @@ pub struct Fetch {
     pub no_store: bool,
     /// Fetch `redirect: "manual"` ([`crate::scope::may_follow_redirects`]).
     pub manual_redirect: bool,
-    /// Abort the attempt after this many ms.
+    /// Abort the attempt after this many ms: a whole number, at least 1
+    /// (what `AbortSignal.timeout` takes).
     pub timeout_ms: Option<f64>,
     /// Read an error status's body before reporting the response
     /// ([`Head::envelope`]): every status from 400 when `true`, else every
@@ -967,7 +968,7 @@ impl<B: Clone> Engine<B> {
             org,
             no_store: call.caching || call.method == "GET",
             manual_redirect,
-            timeout_ms: timeout,
+            timeout_ms: timeout.map(|t| crate::num::ceil(t).max(1.0)),
             eager_all_errors: retry::exhausted(&self.retry, call.attempts),
         };
         call.stage = Stage::Fetching;

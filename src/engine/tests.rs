@@ -978,3 +978,31 @@ fn a_response_with_no_body_settles_without_a_read() {
         Action::ReadBody { .. }
     ));
 }
+
+#[test]
+fn an_attempts_timeout_is_a_whole_number_of_ms_at_least_one() {
+    let mut e: Engine<String> = Engine::new(Config {
+        timeout_ms: Some(2.5),
+        total_timeout_ms: Some(1_000.0),
+        ..config()
+    })
+    .unwrap();
+    let (_, a) = start(&mut e, "GET", &url("/t"));
+    assert_eq!(fetch(&a).timeout_ms, Some(3.0));
+    // A deadline with a fraction of a ms left: 1 ms, not 0 (no timeout at all).
+    let (id, _) = match e.start(
+        Start {
+            method: "GET",
+            url: &url("/u"),
+            ..Start::default()
+        },
+        0.0,
+    ) {
+        Started::Call(id, a) => (id, a),
+        Started::Join(l) => panic!("joined {l}"),
+    };
+    let a = e.on(id, Event::Response(head(503)), 999.75, 0.0);
+    assert!(matches!(a, Action::Wait { .. }), "{a:?}");
+    let a = e.on(id, Event::Waited, 999.75, 0.0);
+    assert_eq!(fetch(&a).timeout_ms, Some(1.0));
+}

@@ -790,7 +790,7 @@ export class Client {
     if (flags & 1) init.cache = "no-store";
     if (flags & 2) init.redirect = "manual";
     if (ctx.body !== undefined) init.body = ctx.body;
-    const timer = timeout === undefined ? undefined : AbortSignal.timeout(Math.max(Math.ceil(timeout), 1));
+    const timer = timeout === undefined ? undefined : AbortSignal.timeout(timeout);
     const signal = ctx.signal && timer ? AbortSignal.any([ctx.signal, timer]) : ctx.signal || timer;
     if (signal) init.signal = signal;
     try {

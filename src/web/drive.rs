@@ -388,9 +388,7 @@ impl Client {
         if let Some(body) = &ctx.body {
             init.set_body(body);
         }
-        let timer = f
-            .timeout_ms
-            .map(|ms| abort_signal_timeout(ms.ceil().max(1.0)));
+        let timer = f.timeout_ms.map(abort_signal_timeout);
         let signal = match &timer {
             Some(t) => abort_signal_any(&Array::of2(signal, t)),
             None => signal.clone(),
