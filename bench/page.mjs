@@ -85,13 +85,15 @@ function httpError(name, what, status) {
 async function makeClients(api) {
   const P = paths();
   const U = (p) => api + p;
-  const [{ default: init, Client }, { ky }, { ofetch }, { axios }] = await Promise.all([
+  const [{ default: init, Client }, { ky }, { ofetch }, { axios }, rust] = await Promise.all([
     import(PROJEKT_URL),
     import("/bench/.build/ky.js"),
     import("/bench/.build/ofetch.js"),
     import("/bench/.build/axios.js"),
+    import("/bench/.build/rust/bench_rust.js"),
   ]);
   await init();
+  await rust.default();
 
   // Each client keeps its own copy for the 304 scenario (the package keeps its own in its cache).
   const conditional = () => ({ etag: null, body: undefined });
@@ -263,6 +265,12 @@ async function makeClients(api) {
     probe304: async () => (await ax.get(P.r304, { headers: { "If-None-Match": axStore.etag }, validateStatus: ok304 })).status,
   };
 
+  // The Rust face (bench/rust): projekt-client's Rust `Client` (retry off,
+  // its cache on) and gloo-net, each reading typed serde bodies.
+  const rc = new rust.RustClients(api, JSON.stringify(FIELD_MAP));
+  const rustClient = (call) =>
+    Object.fromEntries([...SCENARIOS, "probe304"].map((s) => [s, () => call(s)]));
+
   return {
     fetch: fetchClient,
     projekt: ourClient,
@@ -270,6 +278,8 @@ async function makeClients(api) {
     ky: kyClient,
     ofetch: ofetchClient,
     axios: axiosClient,
+    "projekt-rust": rustClient((s) => rc.projekt(s)),
+    "gloo-net": rustClient((s) => rc.gloo(s)),
   };
 }
 

@@ -28,7 +28,7 @@
 //   PROJEKT_TEST_SERVER   server binary (default target/debug/projekt-test-server)
 //   CHROMIUM              browser binary (default /usr/bin/chromium)
 
-import { spawn, execFileSync } from "node:child_process";
+import { spawn, spawnSync, execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -74,7 +74,7 @@ if (Number(process.env.BENCH_BUDGET_S) > 0) CONFIG.budgetMs = Number(process.env
 // Hard stop, whatever hangs.
 const WATCHDOG_MS = Math.max(QUICK ? 300_000 : 600_000, CONFIG.budgetMs + 400_000);
 
-const CLIENTS = ["fetch", "projekt", "projekt-nocache", "ky", "ofetch", "axios"];
+const CLIENTS = ["fetch", "projekt", "projekt-nocache", "ky", "ofetch", "axios", "projekt-rust", "gloo-net"];
 const CLIENT_LABEL = {
   fetch: "fetch + res.json()",
   projekt: "projekt-client",
@@ -82,6 +82,8 @@ const CLIENT_LABEL = {
   ky: "ky",
   ofetch: "ofetch",
   axios: "axios",
+  "projekt-rust": "projekt-client (Rust)",
+  "gloo-net": "gloo-net (Rust)",
 };
 const SCENARIOS = ["small", "big", "v422", "r304", "conc"];
 const SCENARIO_LABEL = {
@@ -203,6 +205,26 @@ function sh(cmd, args) {
   } catch {
     return null;
   }
+}
+
+/**
+ * The Rust face's clients (bench/rust: projekt-client's Rust `Client` and
+ * gloo-net, typed serde bodies) as a wasm module in bench/.build/rust/, which
+ * the page loads beside the JS clients: release build for wasm32 (opt-level
+ * z, LTO, as a frontend ships), then the project's wasm-bindgen.
+ */
+function buildRust() {
+  const dir = path.join(ROOT, "bench", "rust");
+  const target = path.join(ROOT, "target", "bench-rust");
+  const out = path.join(BENCH, ".build", "rust");
+  const run = (cmd, args, env = {}) => {
+    const r = spawnSync(cmd, args, { cwd: dir, stdio: ["ignore", "ignore", "pipe"], encoding: "utf8", env: { ...process.env, ...env } });
+    if (r.status !== 0) fail(`${cmd} ${args.join(" ")} failed:\n${r.stderr}`);
+  };
+  run("cargo", ["build", "--quiet", "--release", "--target", "wasm32-unknown-unknown"], { CARGO_TARGET_DIR: target });
+  fs.rmSync(out, { recursive: true, force: true });
+  run("wasm-bindgen", ["--target", "web", "--no-typescript", "--out-dir", out, "--out-name", "bench_rust",
+    path.join(target, "wasm32-unknown-unknown", "release", "projekt_bench_rust.wasm")]);
 }
 
 // ---- processes we start --------------------------------------------------------
@@ -359,6 +381,8 @@ async function main() {
   // 1. Sizes (and the peer bundles the page loads).
   const size = await buildAndMeasure(esbuild);
   phase("sizes");
+  buildRust();
+  phase("the Rust clients' module");
 
   // 2. Servers.
   const pageSrv = await startServer(serverBin, ["--static", ROOT], "page");
