@@ -66,8 +66,8 @@ if (PKG_ARG && !CALLS_ONLY) {
 }
 
 const CONFIG = QUICK
-  ? { chunks: 6, perChunk: 10, perChunkBig: 4, concBatches: 2, warmup: 1, startupLoads: 5, budgetMs: 25_000 }
-  : { chunks: 30, perChunk: 20, perChunkBig: 8, concBatches: 4, warmup: 2, startupLoads: 9, budgetMs: 100_000 };
+  ? { chunks: 6, perChunk: 10, perChunkBig: 4, concBatches: 2, warmup: 1, startupLoads: 5, budgetMs: 35_000 }
+  : { chunks: 30, perChunk: 20, perChunkBig: 8, concBatches: 4, warmup: 2, startupLoads: 9, budgetMs: 140_000 };
 // budgetMs: the timed run stops after the chunk that crosses it (only a loaded machine gets there).
 // BENCH_BUDGET_S overrides it (a noisy VM needs more chunks for stable medians).
 if (Number(process.env.BENCH_BUDGET_S) > 0) CONFIG.budgetMs = Number(process.env.BENCH_BUDGET_S) * 1000;
