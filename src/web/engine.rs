@@ -148,8 +148,9 @@ impl Engine {
                 max_delay_ms: or(max_delay_ms, retry.max_delay_ms),
             },
             cache: (max_entries != -1.0).then(|| CacheOptions {
-                max_entries: or(max_entries.min(1e9), cache.max_entries as f64) as usize,
-                max_bytes: or(max_bytes.clamp(0.0, 1e15), cache.max_bytes as f64) as usize,
+                // (The default first: `NaN.min(x)` is `x`.)
+                max_entries: or(max_entries, cache.max_entries as f64).min(1e9) as usize,
+                max_bytes: or(max_bytes, cache.max_bytes as f64).clamp(0.0, 1e15) as usize,
             }),
             refresh,
             max_body_bytes: given(max_body_bytes),

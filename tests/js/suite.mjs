@@ -1616,6 +1616,13 @@ test("cache: cacheStats().bytes never exceeds maxBytes; a body larger than maxBy
   deepEq(await conditionalOf(f, `/items/${big}`), [undefined, undefined], "If-None-Match for a body larger than maxBytes");
 });
 
+test("cache: by default it keeps at most 500 entries (maxEntries' default)", async () => {
+  const f = fresh();
+  const c = f.client();
+  for (let i = 0; i < 501; i++) await c.get(`/items/1?n=${i}`);
+  eq(c.cacheStats().entries, 500, "cacheStats().entries after 501 stored GETs");
+}, { timeoutMs: 60_000 });
+
 test("cache: maxEntries bounds the entries; the least recently used goes first", async () => {
   const f = fresh();
   const c = f.client({ cache: { maxEntries: 2 } });
