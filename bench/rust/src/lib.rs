@@ -59,18 +59,17 @@ fn obj(pairs: &[(&str, JsValue)]) -> JsValue {
     o.into()
 }
 
+/// What the page checks of a `/json` or `/items/1` body.
+fn id_title(id: u64, title: &str) -> JsValue {
+    obj(&[("id", (id as f64).into()), ("title", title.into())])
+}
+
 fn small_js(s: &Small) -> JsValue {
-    obj(&[
-        ("id", (s.id as f64).into()),
-        ("title", s.title.as_str().into()),
-    ])
+    id_title(s.id, &s.title)
 }
 
 fn stored_js(s: &Stored) -> JsValue {
-    obj(&[
-        ("id", (s.id as f64).into()),
-        ("title", s.title.as_str().into()),
-    ])
+    id_title(s.id, &s.title)
 }
 
 fn big_js(b: &Big) -> JsValue {
